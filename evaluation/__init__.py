@@ -1,0 +1,1 @@
+"""Evaluation harness: python -m evaluation QUESTIONS.jsonl (see README)."""

@@ -1,0 +1,1 @@
+"""Ingestion: documents -> section tree -> chunks -> Chroma (see ARCHITECTURE.md)."""

@@ -1,0 +1,112 @@
+"""Sentence-aware chunks inside one section, with offsets and stable ids.
+
+A chunk never crosses a section boundary and never cuts a sentence; only a
+single sentence longer than twice the target is split, at clause commas.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+
+from ingest.structure import Section, parse_sections
+
+# A sentence ends at a full stop / question / exclamation mark / semicolon or a
+# line break, plus any closing quotes or brackets that follow it.
+_SENTENCE_END = re.compile(r"[。！？!?；;]+[”’」』）)\"']*|\n+")
+_CLAUSE_END = re.compile(r"[，,、：:]")
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """One retrievable passage: ``document[start:end]`` under ``section``."""
+
+    id: str
+    source: str
+    section: str
+    start: int
+    end: int
+    text: str
+    index: int
+
+
+def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
+    """Return (start, end) spans of the sentences in ``text[start:end]``, whitespace trimmed."""
+    end = len(text) if end is None else end
+    spans: list[tuple[int, int]] = []
+    pos = start
+    for m in _SENTENCE_END.finditer(text, start, end):
+        spans.append((pos, m.end()))
+        pos = m.end()
+    if pos < end:
+        spans.append((pos, end))
+    trimmed = []
+    for s, e in spans:
+        while s < e and text[s].isspace():
+            s += 1
+        while e > s and text[e - 1].isspace():
+            e -= 1
+        if e > s:
+            trimmed.append((s, e))
+    return trimmed
+
+
+def _split_long(text: str, s: int, e: int, limit: int) -> list[tuple[int, int]]:
+    """Split one over-long sentence at clause marks so no piece exceeds ``limit`` if possible."""
+    pieces: list[tuple[int, int]] = []
+    piece_start = s
+    last_cut = None
+    for m in _CLAUSE_END.finditer(text, s, e):
+        if m.end() - piece_start > limit and last_cut is not None:
+            pieces.append((piece_start, last_cut))
+            piece_start = last_cut
+        last_cut = m.end()
+    while e - piece_start > limit:  # no clause mark at all: hard cut
+        pieces.append((piece_start, piece_start + limit))
+        piece_start += limit
+    pieces.append((piece_start, e))
+    return pieces
+
+
+def chunk_id(source: str, start: int, end: int, text: str) -> str:
+    """Stable id: the same file content always yields the same ids."""
+    digest = hashlib.sha1(f"{source}\x00{start}\x00{end}\x00{text}".encode("utf-8"))
+    return digest.hexdigest()[:24]
+
+
+def chunk_section(text: str, section: Section, source: str, target_chars: int) -> list[tuple[int, int]]:
+    """Pack the sentences of one section into spans of about ``target_chars``."""
+    spans: list[tuple[int, int]] = []
+    for s, e in sentence_spans(text, section.start, section.end):
+        if e - s > 2 * target_chars:
+            spans.extend(_split_long(text, s, e, target_chars))
+        else:
+            spans.append((s, e))
+    packed: list[tuple[int, int]] = []
+    for s, e in spans:
+        if packed and e - packed[-1][0] <= target_chars:
+            packed[-1] = (packed[-1][0], e)
+        else:
+            packed.append((s, e))
+    return packed
+
+
+def chunk_document(text: str, source: str, target_chars: int) -> list[Chunk]:
+    """Parse the structure of ``text`` and cut it into chunks."""
+    chunks: list[Chunk] = []
+    for section in parse_sections(text):
+        for s, e in chunk_section(text, section, source, target_chars):
+            body = text[s:e]
+            chunks.append(
+                Chunk(
+                    id=chunk_id(source, s, e, body),
+                    source=source,
+                    section=section.path_text,
+                    start=s,
+                    end=e,
+                    text=body,
+                    index=len(chunks),
+                )
+            )
+    return chunks

@@ -1,0 +1,374 @@
+"""Knowledge bases in Chroma: incremental, crash-safe writes and reads.
+
+Chroma is the source of truth for chunks (text, vector, metadata); the BM25
+index is derived from it at query time. A per-knowledge-base manifest of file
+hashes, kept in the data dir and rewritten atomically after each file, makes
+re-runs incremental. A file is marked pending before its chunks are written,
+so a run killed part-way is repaired by the next one: the file's chunks are
+deleted and rewritten under the same deterministic ids.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+import chromadb
+from chromadb.api.types import Documents, EmbeddingFunction
+from chromadb.api.types import Embeddings as ChromaEmbeddings
+from chromadb.utils.embedding_functions import register_embedding_function
+from langchain_core.embeddings import Embeddings
+from tqdm import tqdm
+
+from ingest.chunking import Chunk, chunk_document
+from ingest.embeddings import get_embeddings, model_id_of
+from ingest.loaders import SUPPORTED_SUFFIXES, LoadError, load_text
+from settings import Settings, get_settings, validate_kb_name
+
+log = logging.getLogger(__name__)
+
+COLLECTION_PREFIX = "zoneqa_"
+_GET_PAGE = 5000
+
+
+class ModelMismatchError(RuntimeError):
+    """The knowledge base was built with another embedding model."""
+
+
+class KnowledgeBaseMissingError(LookupError):
+    """No knowledge base of that name exists."""
+
+
+@register_embedding_function
+class _ChromaAdapter(EmbeddingFunction[Documents]):
+    """Hands chromadb our LangChain embeddings, so it never loads its default model."""
+
+    def __init__(self, embeddings: Embeddings) -> None:
+        self._embeddings = embeddings
+
+    def __call__(self, input: Documents) -> ChromaEmbeddings:
+        return self._embeddings.embed_documents(list(input))
+
+    def embed_query(self, input: Documents) -> ChromaEmbeddings:
+        return [self._embeddings.embed_query(t) for t in input]
+
+    @staticmethod
+    def name() -> str:
+        return "zoneqa"
+
+    def get_config(self) -> dict[str, Any]:
+        return {"model": model_id_of(self._embeddings), "spec": getattr(self._embeddings, "spec", "")}
+
+    @staticmethod
+    def build_from_config(config: dict[str, Any]) -> "_ChromaAdapter":
+        return _ChromaAdapter(get_embeddings(config.get("spec") or "e5-small"))
+
+    def is_legacy(self) -> bool:
+        return False
+
+    def default_space(self) -> str:
+        return "cosine"
+
+
+_clients: dict[tuple, Any] = {}
+
+
+def chroma_client(settings: Settings | None = None) -> Any:
+    """A Chroma client: a server when CHROMA_HOST is set, else on-disk under the data dir."""
+    s = settings or get_settings()
+    if s.chroma_host:
+        key: tuple = ("http", s.chroma_host, s.chroma_port)
+        if key not in _clients:
+            _clients[key] = chromadb.HttpClient(host=s.chroma_host, port=s.chroma_port)
+    else:
+        path = s.data_dir / "chroma"
+        key = ("disk", str(path))
+        if key not in _clients:
+            path.mkdir(parents=True, exist_ok=True)
+            _clients[key] = chromadb.PersistentClient(path=str(path))
+    return _clients[key]
+
+
+def collection_name(kb: str) -> str:
+    return COLLECTION_PREFIX + validate_kb_name(kb)
+
+
+def list_knowledge_bases(settings: Settings | None = None) -> list[str]:
+    """Names of the knowledge bases that exist in Chroma."""
+    names = [c if isinstance(c, str) else c.name for c in chroma_client(settings).list_collections()]
+    return sorted(n[len(COLLECTION_PREFIX):] for n in names if n.startswith(COLLECTION_PREFIX))
+
+
+def open_collection(kb: str, embeddings: Embeddings, create: bool = False, settings: Settings | None = None):
+    """Open (or create) a knowledge base's collection, checking its embedding model."""
+    client = chroma_client(settings)
+    name = collection_name(kb)
+    model_id = model_id_of(embeddings)
+    adapter = _ChromaAdapter(embeddings)
+    if create:
+        collection = client.get_or_create_collection(
+            name,
+            embedding_function=adapter,
+            configuration={"hnsw": {"space": "cosine"}},
+            metadata={"zoneqa_model": model_id, "zoneqa_version": uuid.uuid4().hex},
+        )
+    else:
+        try:
+            collection = client.get_collection(name, embedding_function=adapter)
+        except Exception as exc:  # chromadb raises NotFoundError / ValueError by version
+            raise KnowledgeBaseMissingError(
+                f"知识库 {kb!r} 不存在。请先运行：python -m ingest --kb {kb}"
+            ) from exc
+    built_with = (collection.metadata or {}).get("zoneqa_model")
+    if built_with and built_with != model_id:
+        raise ModelMismatchError(
+            f"知识库 {kb!r} 由向量模型 {built_with} 构建，当前配置的是 {model_id}。"
+            f"请运行 python -m ingest --kb {kb} --rebuild 重建索引。"
+        )
+    return collection
+
+
+def collection_version(collection) -> str:
+    """Changes whenever an ingestion run changes the collection."""
+    return str((collection.metadata or {}).get("zoneqa_version", ""))
+
+
+def iter_stored_chunks(collection) -> Iterable[tuple[str, str, dict]]:
+    """Yield (id, text, metadata) for every chunk, paging through large collections."""
+    offset = 0
+    while True:
+        page = collection.get(include=["documents", "metadatas"], limit=_GET_PAGE, offset=offset)
+        ids = page["ids"]
+        if not ids:
+            return
+        yield from zip(ids, page["documents"], page["metadatas"])
+        offset += len(ids)
+
+
+# --------------------------------------------------------------------------- manifest
+
+
+def _manifest_path(kb: str, settings: Settings) -> Path:
+    return settings.data_dir / "kb" / kb / "manifest.json"
+
+
+def _read_manifest(path: Path) -> dict[str, Any]:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {"files": {}}
+    except (OSError, ValueError):
+        log.warning("清单文件 %s 已损坏，将重新核对全部文件", path)
+        return {"files": {}}
+
+
+def _write_manifest(path: Path, manifest: dict[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
+    os.replace(tmp, path)  # atomic: a crash leaves the old or the new manifest, never half
+
+
+# --------------------------------------------------------------------------- ingestion
+
+
+@dataclass
+class IngestReport:
+    files_seen: int = 0
+    files_written: int = 0
+    files_unchanged: int = 0
+    files_removed: int = 0
+    chunks_written: int = 0
+    chunks_total: int = 0
+    skipped: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    embed_seconds: float = 0.0
+
+    def summary(self) -> str:
+        rate = self.chunks_written / self.embed_seconds if self.embed_seconds else 0.0
+        line = (
+            f"完成：{self.files_seen} 个文件（写入 {self.files_written}，未变 {self.files_unchanged}，"
+            f"移除 {self.files_removed}，跳过 {len(self.skipped)}），写入 {self.chunks_written} 个片段，"
+            f"知识库共 {self.chunks_total} 个片段，用时 {self.seconds:.1f} 秒"
+        )
+        if self.chunks_written:
+            line += f"（向量化 {rate:.1f} 片段/秒）"
+        return line
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    path: Path
+    source: str  # name shown in citations: path relative to the ingested folder
+
+
+def discover(paths: Iterable[Path]) -> list[SourceFile]:
+    """Supported files under ``paths`` (folders are walked), in a stable order."""
+    found: list[SourceFile] = []
+    for root in paths:
+        root = Path(root)
+        if root.is_dir():
+            for p in sorted(root.rglob("*")):
+                if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES and not p.name.startswith("."):
+                    found.append(SourceFile(p.resolve(), p.relative_to(root).as_posix()))
+        elif root.is_file():
+            found.append(SourceFile(root.resolve(), root.name))
+        else:
+            raise FileNotFoundError(f"找不到路径：{root}")
+    return found
+
+
+def embedding_text(title: str, chunk: Chunk) -> str:
+    """What the dense model sees: document title and section path give the chunk its context."""
+    head = " ".join(p for p in (title, chunk.section) if p)
+    return f"{head}\n{chunk.text}" if head else chunk.text
+
+
+def _chunk_metadata(chunk: Chunk, title: str, file_hash: str) -> dict[str, Any]:
+    return {
+        "source": chunk.source,
+        "title": title,
+        "section": chunk.section,
+        "start": chunk.start,
+        "end": chunk.end,
+        "index": chunk.index,
+        "file_hash": file_hash,
+    }
+
+
+def _is_under(path: str, roots: list[Path]) -> bool:
+    p = Path(path)
+    return any(p == r or r in p.parents for r in roots)
+
+
+def sync_knowledge_base(
+    paths: Iterable[Path] | None = None,
+    kb: str | None = None,
+    rebuild: bool = False,
+    settings: Settings | None = None,
+    progress: bool = True,
+) -> IngestReport:
+    """Bring knowledge base ``kb`` in line with the files under ``paths``.
+
+    Unchanged files are skipped, changed files re-embedded, and files deleted
+    from a scanned folder removed from the index.
+    """
+    s = settings or get_settings()
+    kb = validate_kb_name(kb or s.default_kb)
+    roots = [Path(p).resolve() for p in (paths or [s.corpus_dir])]
+    started = time.perf_counter()
+    report = IngestReport()
+    embeddings = get_embeddings(s.embedding, s.embed_batch)
+    manifest_path = _manifest_path(kb, s)
+
+    if rebuild:
+        try:
+            chroma_client(s).delete_collection(collection_name(kb))
+        except Exception:  # absent already
+            pass
+        manifest_path.unlink(missing_ok=True)
+    collection = open_collection(kb, embeddings, create=True, settings=s)
+    manifest = _read_manifest(manifest_path)
+    files: dict[str, dict[str, Any]] = manifest.setdefault("files", {})
+    model_id = model_id_of(embeddings)
+
+    sources = discover(roots)
+    report.files_seen = len(sources)
+    current = {sf.source for sf in sources}
+
+    # Files gone from a scanned folder, and leftovers of a run killed mid-file.
+    for source, entry in list(files.items()):
+        gone = source not in current and _is_under(entry.get("path", ""), roots)
+        if gone:
+            collection.delete(where={"source": source})
+            del files[source]
+            report.files_removed += 1
+            _write_manifest(manifest_path, manifest)
+
+    todo: list[tuple[SourceFile, str, str, list[Chunk]]] = []
+    for sf in sources:
+        try:
+            raw = sf.path.read_bytes()
+        except OSError as exc:
+            report.skipped.append(f"{sf.source}: 无法读取（{exc}）")
+            continue
+        file_hash = hashlib.sha256(raw).hexdigest()
+        entry = files.get(sf.source)
+        if entry and entry.get("hash") == file_hash and entry.get("model") == model_id and not entry.get("pending"):
+            report.files_unchanged += 1
+            continue
+        try:
+            loaded = load_text(sf.path)
+        except LoadError as exc:
+            report.skipped.append(str(exc))
+            log.warning("%s", exc)
+            if entry:  # it used to be indexed: its old chunks must not linger
+                collection.delete(where={"source": sf.source})
+            # Remembered as skipped, so an unchanged bad file is not re-read every run.
+            files[sf.source] = {"path": str(sf.path), "hash": file_hash, "model": model_id,
+                                "chunks": 0, "skipped": str(exc)}
+            _write_manifest(manifest_path, manifest)
+            continue
+        chunks = chunk_document(loaded.text, sf.source, s.chunk_chars)
+        todo.append((sf, file_hash, sf.path.stem, chunks))
+
+    bar = tqdm(
+        total=sum(len(c) for *_, c in todo), unit="片段", desc=f"向量化 {kb}", disable=not progress
+    )
+    for sf, file_hash, title, chunks in todo:
+        files[sf.source] = {"path": str(sf.path), "pending": True}
+        _write_manifest(manifest_path, manifest)
+        collection.delete(where={"source": sf.source})
+        for i in range(0, len(chunks), s.embed_batch):
+            batch = chunks[i : i + s.embed_batch]
+            t0 = time.perf_counter()
+            vectors = embeddings.embed_documents([embedding_text(title, c) for c in batch])
+            report.embed_seconds += time.perf_counter() - t0
+            collection.upsert(
+                ids=[c.id for c in batch],
+                embeddings=vectors,
+                documents=[c.text for c in batch],
+                metadatas=[_chunk_metadata(c, title, file_hash) for c in batch],
+            )
+            bar.update(len(batch))
+        files[sf.source] = {
+            "path": str(sf.path),
+            "hash": file_hash,
+            "model": model_id,
+            "chunks": len(chunks),
+            "updated": time.strftime("%Y-%m-%d %H:%M:%S"),
+        }
+        _write_manifest(manifest_path, manifest)
+        report.files_written += 1
+        report.chunks_written += len(chunks)
+    bar.close()
+
+    if report.files_written or report.files_removed or rebuild:
+        collection.modify(metadata={"zoneqa_model": model_id, "zoneqa_version": uuid.uuid4().hex})
+    report.chunks_total = collection.count()
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def knowledge_base_is_current(kb: str, paths: Iterable[Path] | None = None, settings: Settings | None = None) -> bool:
+    """True when ``kb`` exists and its manifest matches the files under ``paths``."""
+    s = settings or get_settings()
+    manifest = _read_manifest(_manifest_path(kb, s)).get("files", {})
+    try:
+        sources = discover([Path(p) for p in (paths or [s.corpus_dir])])
+    except FileNotFoundError:
+        return False
+    if not manifest or set(manifest) != {sf.source for sf in sources}:
+        return False
+    for sf in sources:
+        entry = manifest[sf.source]
+        if entry.get("pending") or entry.get("hash") != hashlib.sha256(sf.path.read_bytes()).hexdigest():
+            return False
+    return kb in list_knowledge_bases(s)

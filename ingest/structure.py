@@ -1,0 +1,97 @@
+"""Chinese official-document headings -> a flat list of sections with paths.
+
+Recognised headings, outermost first: Markdown ``#``; 第X编/章/节/条;
+一、; （一）; 1. / 1、; （1）. A heading often shares its line with the body
+("（一）全力稳投资稳增长，经济发展迈上新台阶。投资较快增速。……"): the
+title is then the first sentence and the rest of the line is body text.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_CN_NUM = "零〇一二三四五六七八九十百千两"
+
+# (rank, pattern) — a lower rank is an outer level. Patterns match at line start.
+_HEADINGS: list[tuple[int, re.Pattern[str]]] = [
+    (10, re.compile(rf"第[{_CN_NUM}\d]+编")),
+    (11, re.compile(rf"第[{_CN_NUM}\d]+章")),
+    (12, re.compile(rf"第[{_CN_NUM}\d]+节")),
+    (13, re.compile(rf"第[{_CN_NUM}\d]+条")),
+    (20, re.compile(rf"[{_CN_NUM}]+[、．.]")),
+    (21, re.compile(rf"[（(][{_CN_NUM}]+[）)]")),
+    (22, re.compile(r"\d{1,2}(?:[、．]|\.(?!\d))")),
+    (23, re.compile(r"[（(]\d{1,2}[）)]")),
+]
+_MARKDOWN = re.compile(r"(#{1,6})\s+")
+_TITLE_END = re.compile(r"[。！？；!?;：:]")
+MAX_TITLE_CHARS = 50
+
+
+@dataclass(frozen=True)
+class Section:
+    """A section body: ``text[start:end]`` of the document, under ``path``."""
+
+    path: tuple[str, ...]
+    start: int
+    end: int
+
+    @property
+    def path_text(self) -> str:
+        return " > ".join(self.path)
+
+
+def _match_heading(line: str) -> tuple[int, int] | None:
+    """Return (rank, marker length) when ``line`` starts with a heading marker."""
+    md = _MARKDOWN.match(line)
+    if md:
+        return len(md.group(1)), md.end()
+    for rank, pattern in _HEADINGS:
+        m = pattern.match(line)
+        if m:
+            return rank, m.end()
+    return None
+
+
+def _split_heading(line: str, rank: int, marker_len: int) -> tuple[str, int]:
+    """Return (title, length of the line consumed by the title)."""
+    if rank < 10:  # Markdown: the whole line is the title.
+        return line[marker_len:].strip(), len(line)
+    if rank == 13:  # 第X条: the article number is the title; the rest is its text.
+        return line[:marker_len].strip(), marker_len
+    m = _TITLE_END.search(line, marker_len)
+    if m and m.start() <= MAX_TITLE_CHARS:
+        return line[: m.start()].strip(), m.end()
+    if len(line) <= MAX_TITLE_CHARS:
+        return line.strip(), len(line)
+    # A long line without an early full stop: a numbered paragraph, not a title.
+    return line[:marker_len].strip(), marker_len
+
+
+def parse_sections(text: str) -> list[Section]:
+    """Split ``text`` into sections; bodies keep exact offsets into ``text``."""
+    sections: list[Section] = []
+    stack: list[tuple[int, str]] = []
+    body_start = 0
+    pos = 0
+
+    def close(end: int) -> None:
+        if text[body_start:end].strip():
+            sections.append(Section(tuple(t for _, t in stack), body_start, end))
+
+    for line in text.splitlines(keepends=True):
+        stripped = line.lstrip()
+        indent = len(line) - len(stripped)
+        heading = _match_heading(stripped)
+        if heading:
+            close(pos)
+            rank, marker_len = heading
+            title, consumed = _split_heading(stripped.rstrip("\n"), rank, marker_len)
+            while stack and stack[-1][0] >= rank:
+                stack.pop()
+            stack.append((rank, title))
+            body_start = pos + indent + consumed
+        pos += len(line)
+    close(pos)
+    return sections

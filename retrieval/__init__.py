@@ -1,0 +1,1 @@
+"""Retrieval: question -> normalise -> hybrid search -> fuse -> answer (see ARCHITECTURE.md)."""

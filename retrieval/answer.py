@@ -1,0 +1,141 @@
+"""Extractive answers: pick the 1–3 sentences that answer, quote them with [n], cite, or refuse.
+
+No LLM is needed. Sentences in the retrieved passages are scored by how much
+of the question they cover (IDF-weighted, synonyms counted), with small
+bonuses for the passage's rank, for a year the question names, and for the
+kind of thing asked (a figure for 多少, a list for 哪些, a date for 何时).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ingest.chunking import sentence_spans
+from retrieval.hybrid import Passage, SearchResult, context_years, coverage
+from retrieval.normalize import normalize_text
+from retrieval.schema import AnswerResult, Citation, RankedPassage
+
+REFUSAL = "资料中没有找到与该问题相关的内容，无法据此回答。请换一种问法，或确认问题是否在已收录文件的范围内。"
+REFUSAL_EN = "The documents contain nothing relevant to this question, so it cannot be answered from them."
+MASKED_NOTE = "（注：原文中该数字以“*”隐去，资料未公开具体数值。）"
+MASKED_NOTE_EN = " (Note: the figure is masked as “*” in the source; the exact number is not disclosed.)"
+LEAD_IN_EN = "According to the Chinese source documents: "
+LEAD_IN_TRADITIONAL = "根據資料："
+
+MAX_SENTENCES = 3
+MAX_ANSWER_CHARS = 160
+SHORT_SENTENCE = 16  # a sentence this short is usually a lead-in ("投资较快增速。"): keep the next one
+
+_FIGURE_Q = re.compile(r"多少|几|比例|占比|比重|增速|增长|规模|how many|how much|percentage|rate")
+_LIST_Q = re.compile(r"哪些|哪几|有什么|what are|which")
+_DATE_Q = re.compile(r"什么时候|何时|哪年|哪一年|几月|日期|when")
+_HAS_FIGURE = re.compile(r"[\d*０-９一二三四五六七八九十百千万亿]+\s*(?:%|％|亿|万|个|家|所|条|人|亩|km|公里|项|名|多|处|栋|m)")
+_HAS_DATE = re.compile(r"\d+年|[*\d]+月|[*\d]+日")
+
+
+@dataclass
+class _Candidate:
+    passage: Passage
+    start: int  # offsets inside passage.text
+    end: int
+    score: float
+
+    @property
+    def text(self) -> str:
+        return self.passage.text[self.start : self.end]
+
+
+def _year_agreement(asked: list[str], passage: Passage, sentence: str) -> float:
+    """Reports are organised by year: reward the asked year, penalise a section about another one."""
+    if not asked:
+        return 0.0
+    years_here = context_years(passage.title, passage.section)
+    if years_here:
+        return 0.15 if any(y in years_here for y in asked) else -0.3
+    return 0.15 if any(y in sentence for y in asked) else 0.0
+
+
+def _score_sentences(result: SearchResult) -> list[_Candidate]:
+    q = result.normalized
+    wants_figure, wants_list, wants_date = (bool(r.search(q)) for r in (_FIGURE_Q, _LIST_Q, _DATE_Q))
+    candidates: list[_Candidate] = []
+    for p in result.passages:
+        context = normalize_text(f"{p.title} {p.section}")
+        for s, e in sentence_spans(p.text):
+            sentence = p.text[s:e]
+            norm = normalize_text(sentence)
+            score = coverage(result.query_terms, result.term_weights, norm)
+            # Words found only in the heading still place the sentence (年份, 章节主题).
+            score += 0.3 * max(0.0, coverage(result.query_terms, result.term_weights, context + norm) - score)
+            score += 0.1 / p.rank
+            score += _year_agreement(result.years, p, norm)
+            if wants_figure and _HAS_FIGURE.search(sentence):
+                score += 0.1
+            if wants_list and ("、" in sentence or "，" in sentence):
+                score += 0.03
+            if wants_date and _HAS_DATE.search(sentence):
+                score += 0.1
+            candidates.append(_Candidate(p, s, e, score))
+    candidates.sort(key=lambda c: -c.score)
+    return candidates
+
+
+def _select(candidates: list[_Candidate], result: SearchResult) -> list[_Candidate]:
+    """The best sentence, its continuation when it is only a lead-in, and a close runner-up."""
+    if not candidates:
+        return []
+    best = candidates[0]
+    chosen = [best]
+    if best.end - best.start <= SHORT_SENTENCE:
+        following = [c for c in candidates if c.passage is best.passage and c.start >= best.end]
+        if following:
+            chosen.append(min(following, key=lambda c: c.start))
+    for c in candidates[1:]:
+        if len(chosen) >= MAX_SENTENCES:
+            break
+        total = sum(x.end - x.start for x in chosen) + c.end - c.start
+        if c in chosen or total > MAX_ANSWER_CHARS or c.score < 0.85 * best.score:
+            continue
+        chosen.append(c)
+    # Read in document order within a passage, passages in rank order.
+    chosen.sort(key=lambda c: (c.passage.rank, c.start))
+    return chosen
+
+
+def _is_traditional(question: str) -> bool:
+    import unicodedata
+
+    nfkc = unicodedata.normalize("NFKC", question)
+    return normalize_text(nfkc) != nfkc.lower()
+
+
+def compose_answer(result: SearchResult) -> AnswerResult:
+    """Turn a search result into the answer: quoted sentences with [n] markers and citations."""
+    passages = [RankedPassage(p.rank, p.source, p.section, p.text, p.score) for p in result.passages]
+    english = not result.chinese
+    if not result.relevant:
+        text = REFUSAL_EN if english else REFUSAL
+        if result.reason.startswith("year:") and not english:
+            text = f"资料中没有找到与该问题相关的内容：已收录的文件未涉及{result.reason[5:].replace(',', '、')}年。"
+        return AnswerResult(result.question, text, True, [], passages)
+
+    chosen = _select(_score_sentences(result), result)
+    citations: dict[str, Citation] = {}
+    parts: list[str] = []
+    for c in chosen:
+        cit = citations.get(c.passage.id)
+        if cit is None:
+            cit = Citation(len(citations) + 1, c.passage.source, c.passage.section, c.passage.text,
+                           c.passage.relevance)
+            citations[c.passage.id] = cit
+        cit.quotes.append(c.text)
+        parts.append(f"{c.text}[{cit.n}]")
+    body = "".join(parts)
+    masked = any("*" in c.text for c in chosen)
+    if english:
+        text = LEAD_IN_EN + body + (MASKED_NOTE_EN if masked else "")
+    else:
+        text = (LEAD_IN_TRADITIONAL if _is_traditional(result.question) else "") + body
+        text += MASKED_NOTE if masked else ""
+    return AnswerResult(result.question, text, False, list(citations.values()), passages, masked=masked)

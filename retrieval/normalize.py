@@ -1,0 +1,157 @@
+"""The one place for text normalisation and tokenisation.
+
+Index and query go through the same steps: NFKC (full-width -> half-width),
+Traditional -> Simplified (OpenCC), lower case; then jieba in search mode with
+a user dictionary of domain terms, so 高新贷 or 科技小巨人 stay whole.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from functools import lru_cache
+from pathlib import Path
+
+import jieba
+from opencc import OpenCC
+
+jieba.setLogLevel(logging.WARNING)
+
+LEXICON_DIR = Path(__file__).resolve().parent / "lexicon"
+
+# Function words and question words: they say what is asked, not what about.
+STOPWORDS = frozenset(
+    """的 了 和 与 及 或 是 在 有 个 等 为 对 将 把 被 从 向 于 以 其 之 也 都 而 并 就 还 又 吗 呢 吧 啊 呀
+    什么 多少 几 哪些 哪个 哪 怎么 怎样 如何 怎么样 是否 是不是 有没有 请问 一下 一共 总共 情况 方面 那边 那 这 这个 那个
+    啥 谁 何 多 少 么 能 会 要 想 请 我 我们 你 你们 他们 它 现在 目前 已经 进行 相关 主要 方面 具体
+    the a an of in on at for to is are was were be been what which who how many much when where why
+    and or did do does has have had with by from its it this that""".split()
+)
+
+_CJK = re.compile(r"[\u3400-\u9fff]")
+_WORD = re.compile(r"\w", re.UNICODE)
+
+
+@lru_cache(maxsize=1)
+def _converter() -> OpenCC:
+    return OpenCC("t2s")
+
+
+@lru_cache(maxsize=1)
+def _tokenizer() -> jieba.Tokenizer:
+    tokenizer = jieba.Tokenizer()
+    tokenizer.load_userdict(str(LEXICON_DIR / "userdict.txt"))
+    return tokenizer
+
+
+@lru_cache(maxsize=1)
+def synonym_groups() -> dict[str, tuple[str, ...]]:
+    """term -> the other terms of its group, from lexicon/synonyms.txt."""
+    groups: dict[str, tuple[str, ...]] = {}
+    for line in (LEXICON_DIR / "synonyms.txt").read_text(encoding="utf-8").splitlines():
+        terms = [normalize_text(t) for t in line.split("#", 1)[0].split()]
+        for term in terms:
+            groups[term] = tuple(t for t in terms if t != term)
+    return groups
+
+
+def normalize_text(text: str) -> str:
+    """NFKC + Traditional->Simplified + lower case; keeps length-changing steps minimal."""
+    text = unicodedata.normalize("NFKC", text)
+    return _converter().convert(text).lower()
+
+
+def match_key(text: str) -> str:
+    """The form used to compare answers and evidence: normalised, no spaces or punctuation but * and %."""
+    text = normalize_text(text)
+    return "".join(
+        ch for ch in text if ch in "*%" or not (unicodedata.category(ch)[0] in "PZ" or ch.isspace())
+    )
+
+
+def terms(text: str, normalized: bool = False) -> list[str]:
+    """Non-overlapping content words of ``text`` (jieba precise mode), for coverage checks."""
+    if not normalized:
+        text = normalize_text(text)
+    return [
+        tok
+        for tok in (t.strip() for t in _tokenizer().lcut(text))
+        if tok and tok not in STOPWORDS and _WORD.search(tok)
+    ]
+
+
+def tokenize(text: str, normalized: bool = False) -> list[str]:
+    """Search tokens of ``text``: normalised, jieba search mode, no stopwords or punctuation."""
+    if not normalized:
+        text = normalize_text(text)
+    return [
+        tok
+        for tok in (t.strip() for t in _tokenizer().cut_for_search(text))
+        if tok and tok not in STOPWORDS and _WORD.search(tok)
+    ]
+
+
+def expand_synonyms(tokens: list[str]) -> list[str]:
+    """Add the synonym-group members of each token (once each)."""
+    groups = synonym_groups()
+    extra: list[str] = []
+    seen = set(tokens)
+    for tok in tokens:
+        for alt in groups.get(tok, ()):
+            for alt_tok in tokenize(alt, normalized=True):
+                if alt_tok not in seen:
+                    seen.add(alt_tok)
+                    extra.append(alt_tok)
+    return tokens + extra
+
+
+@lru_cache(maxsize=1)
+def _glossary() -> dict[str, tuple[str, ...]]:
+    table: dict[str, tuple[str, ...]] = {}
+    for line in (LEXICON_DIR / "glossary_en.txt").read_text(encoding="utf-8").splitlines():
+        if line.startswith("#") or "\t" not in line:
+            continue
+        english, chinese = line.split("\t", 1)
+        table[" ".join(english.lower().replace("-", " ").split())] = tuple(chinese.split())
+    return table
+
+
+_EN_WORD = re.compile(r"[a-z0-9]+")
+
+
+def english_terms(text: str) -> tuple[list[str], int, int]:
+    """Chinese terms for an English question via the glossary.
+
+    Returns (terms, content words translated, content words in all): the
+    caller can tell a question the glossary understood from one it did not.
+    """
+    words = _EN_WORD.findall(normalize_text(text).replace("-", " "))
+    table = _glossary()
+    found: list[str] = []
+    translated = total = 0
+    i = 0
+    while i < len(words):
+        for size in (3, 2, 1):
+            phrase = " ".join(words[i : i + size])
+            hit = table.get(phrase) or (table.get(phrase[:-1]) if phrase.endswith("s") else None)
+            if hit and len(words[i : i + size]) == size:
+                found.extend(t for t in hit if t not in found)
+                translated += size
+                total += size
+                i += size
+                break
+        else:
+            word = words[i]
+            if word.isdigit() and len(word) == 4:
+                found.append(word)  # a year means the same in both languages
+            elif word not in STOPWORDS:
+                total += 1
+            i += 1
+    return found, translated, total
+
+
+def is_mostly_chinese(text: str) -> bool:
+    """True when at least a third of the letters are CJK characters."""
+    letters = [ch for ch in text if ch.isalpha()]
+    return bool(letters) and sum(bool(_CJK.match(ch)) for ch in letters) * 3 >= len(letters)

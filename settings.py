@@ -1,0 +1,94 @@
+"""The one place that reads ZoneQA's environment variables and defaults.
+
+Every other module asks :func:`get_settings` instead of reading ``os.environ``.
+Importing this module also switches off the telemetry and hub look-ups of the
+libraries we use: this product runs offline.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+# Set before chromadb / gradio / huggingface are imported anywhere: they read
+# these at import time and would otherwise try to reach the internet.
+for _name, _value in {
+    "GRADIO_ANALYTICS_ENABLED": "False",
+    "HF_HUB_OFFLINE": "1",
+    "TRANSFORMERS_OFFLINE": "1",
+    "ANONYMIZED_TELEMETRY": "False",
+    "TOKENIZERS_PARALLELISM": "false",
+}.items():
+    os.environ.setdefault(_name, _value)
+
+PROJECT_ROOT = Path(__file__).resolve().parent
+KB_NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,49}$")
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ValueError(f"环境变量 {name} 应为整数，实际为 {raw!r}") from exc
+
+
+def _float(name: str, default: float) -> float:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return float(raw)
+    except ValueError as exc:
+        raise ValueError(f"环境变量 {name} 应为数字，实际为 {raw!r}") from exc
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Runtime configuration; see the README's Configuration table."""
+
+    data_dir: Path
+    corpus_dir: Path
+    default_kb: str
+    embedding: str
+    chroma_host: str | None
+    chroma_port: int
+    chunk_chars: int
+    top_k: int
+    candidates: int
+    max_question_chars: int
+    min_relevance: float
+    embed_batch: int
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Read the environment once; tests call ``get_settings.cache_clear()``."""
+    return Settings(
+        data_dir=Path(os.environ.get("ZONEQA_DATA", PROJECT_ROOT / "data")).resolve(),
+        corpus_dir=Path(os.environ.get("ZONEQA_CORPUS", PROJECT_ROOT / "corpus")).resolve(),
+        default_kb=os.environ.get("ZONEQA_KB", "default"),
+        embedding=os.environ.get("ZONEQA_EMBEDDING", "e5-small"),
+        chroma_host=os.environ.get("CHROMA_HOST") or None,
+        chroma_port=_int("CHROMA_PORT", 8000),
+        chunk_chars=_int("ZONEQA_CHUNK_CHARS", 300),
+        top_k=_int("ZONEQA_TOP_K", 5),
+        candidates=_int("ZONEQA_CANDIDATES", 30),
+        max_question_chars=_int("ZONEQA_MAX_QUESTION_CHARS", 500),
+        min_relevance=_float("ZONEQA_MIN_RELEVANCE", 0.3),
+        embed_batch=_int("ZONEQA_EMBED_BATCH", 16),
+    )
+
+
+def validate_kb_name(name: str) -> str:
+    """Return ``name`` if it can name a knowledge base, else raise ValueError."""
+    if not KB_NAME_PATTERN.match(name or ""):
+        raise ValueError(
+            f"知识库名称 {name!r} 无效：只能使用字母、数字、下划线和连字符（1–50 个字符），且以字母或数字开头。"
+        )
+    return name
