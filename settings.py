@@ -76,7 +76,7 @@ def get_settings() -> Settings:
         embedding=os.environ.get("ZONEQA_EMBEDDING", "e5-small"),
         chroma_host=os.environ.get("CHROMA_HOST") or None,
         chroma_port=_int("CHROMA_PORT", 8000),
-        chunk_chars=_int("ZONEQA_CHUNK_CHARS", 300),
+        chunk_chars=_int("ZONEQA_CHUNK_CHARS", 500),
         top_k=_int("ZONEQA_TOP_K", 5),
         candidates=_int("ZONEQA_CANDIDATES", 30),
         max_question_chars=_int("ZONEQA_MAX_QUESTION_CHARS", 500),

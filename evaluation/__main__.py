@@ -19,6 +19,17 @@ def kb_name_for(corpus: Path) -> str:
     return name or "eval"
 
 
+def _ask(assistant, question: str, kb: str, k: int | None):
+    """Ask, turning a question the assistant rejects (empty) into a refusal, as a user would see it."""
+    from retrieval.ask import QuestionError
+    from retrieval.schema import AnswerResult
+
+    try:
+        return assistant.ask(question, kb=kb, k=k)
+    except QuestionError as exc:
+        return AnswerResult(question, str(exc), True)
+
+
 def main(argv: list[str] | None = None) -> int:
     s = get_settings()
     parser = argparse.ArgumentParser(prog="python -m evaluation", description="用题集评测检索与回答的准确率。")
@@ -47,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
 
     assistant = Assistant(s)
     assistant.ask("预热", kb=kb)  # load the index and model before timing
-    outcomes = [score(q, assistant.ask(q.question, kb=kb, k=args.k)) for q in questions]
+    outcomes = [score(q, _ask(assistant, q.question, kb, args.k)) for q in questions]
     summary = summarize(outcomes)
     if args.out:
         write_outputs(args.out, outcomes, summary, f"{args.questions.name}（知识库 {kb}）")

@@ -2,6 +2,8 @@
 
 A chunk never crosses a section boundary and never cuts a sentence; only a
 single sentence longer than twice the target is split, at clause commas.
+Consecutive chunks share one short sentence, so a fact told across a sentence
+boundary is whole in at least one chunk.
 """
 
 from __future__ import annotations
@@ -14,8 +16,13 @@ from ingest.structure import Section, parse_sections
 
 # A sentence ends at a full stop / question / exclamation mark / semicolon or a
 # line break, plus any closing quotes or brackets that follow it.
-_SENTENCE_END = re.compile(r"[。！？!?；;]+[”’」』）)\"']*|\n+")
+# ASCII ';' is left out: in mixed text it separates list items and markup, not sentences.
+_SENTENCE_END = re.compile(r"[。！？!?；]+[”’」』）)\"']*|\n+")
 _CLAUSE_END = re.compile(r"[，,、：:]")
+
+# Bump when structure parsing or chunking changes what chunks a file yields:
+# the manifest records it, and files chunked by another version are re-chunked.
+CHUNKER_VERSION = "4"
 
 
 @dataclass(frozen=True)
@@ -84,11 +91,16 @@ def chunk_section(text: str, section: Section, source: str, target_chars: int) -
         else:
             spans.append((s, e))
     packed: list[tuple[int, int]] = []
+    last: tuple[int, int] | None = None  # the last sentence of the chunk being filled
     for s, e in spans:
         if packed and e - packed[-1][0] <= target_chars:
             packed[-1] = (packed[-1][0], e)
+        elif packed and last and last[1] - last[0] <= target_chars // 3 and e - last[0] <= target_chars:
+            # Overlap by one short sentence, so a fact told across two sentences is whole somewhere.
+            packed.append((last[0], e))
         else:
             packed.append((s, e))
+        last = (s, e)
     return packed
 
 

@@ -27,7 +27,7 @@ from chromadb.utils.embedding_functions import register_embedding_function
 from langchain_core.embeddings import Embeddings
 from tqdm import tqdm
 
-from ingest.chunking import Chunk, chunk_document
+from ingest.chunking import CHUNKER_VERSION, Chunk, chunk_document
 from ingest.embeddings import get_embeddings, model_id_of
 from ingest.loaders import SUPPORTED_SUFFIXES, LoadError, load_text
 from settings import Settings, get_settings, validate_kb_name
@@ -261,7 +261,7 @@ def sync_knowledge_base(
     from a scanned folder removed from the index.
     """
     s = settings or get_settings()
-    kb = validate_kb_name(kb or s.default_kb)
+    kb = validate_kb_name(s.default_kb if kb is None else kb)
     roots = [Path(p).resolve() for p in (paths or [s.corpus_dir])]
     started = time.perf_counter()
     report = IngestReport()
@@ -278,6 +278,7 @@ def sync_knowledge_base(
     manifest = _read_manifest(manifest_path)
     files: dict[str, dict[str, Any]] = manifest.setdefault("files", {})
     model_id = model_id_of(embeddings)
+    chunker = f"{CHUNKER_VERSION}:{s.chunk_chars}"
 
     sources = discover(roots)
     report.files_seen = len(sources)
@@ -301,7 +302,8 @@ def sync_knowledge_base(
             continue
         file_hash = hashlib.sha256(raw).hexdigest()
         entry = files.get(sf.source)
-        if entry and entry.get("hash") == file_hash and entry.get("model") == model_id and not entry.get("pending"):
+        if (entry and entry.get("hash") == file_hash and entry.get("model") == model_id
+                and entry.get("chunker") == chunker and not entry.get("pending")):
             report.files_unchanged += 1
             continue
         try:
@@ -313,7 +315,7 @@ def sync_knowledge_base(
                 collection.delete(where={"source": sf.source})
             # Remembered as skipped, so an unchanged bad file is not re-read every run.
             files[sf.source] = {"path": str(sf.path), "hash": file_hash, "model": model_id,
-                                "chunks": 0, "skipped": str(exc)}
+                                "chunker": chunker, "chunks": 0, "skipped": str(exc)}
             _write_manifest(manifest_path, manifest)
             continue
         chunks = chunk_document(loaded.text, sf.source, s.chunk_chars)
@@ -342,6 +344,7 @@ def sync_knowledge_base(
             "path": str(sf.path),
             "hash": file_hash,
             "model": model_id,
+            "chunker": chunker,
             "chunks": len(chunks),
             "updated": time.strftime("%Y-%m-%d %H:%M:%S"),
         }

@@ -3,7 +3,8 @@
 Recognised headings, outermost first: Markdown ``#``; 第X编/章/节/条;
 一、; （一）; 1. / 1、; （1）. A heading often shares its line with the body
 ("（一）全力稳投资稳增长，经济发展迈上新台阶。投资较快增速。……"): the
-title is then the first sentence and the rest of the line is body text.
+title is then the first sentence, and the whole line after the marker stays
+body text, so no sentence exists only in a heading.
 """
 
 from __future__ import annotations
@@ -55,14 +56,15 @@ def _match_heading(line: str) -> tuple[int, int] | None:
 
 
 def _split_heading(line: str, rank: int, marker_len: int) -> tuple[str, int]:
-    """Return (title, length of the line consumed by the title)."""
+    """Return (title, length of the line that belongs to the heading only)."""
     if rank < 10:  # Markdown: the whole line is the title.
         return line[marker_len:].strip(), len(line)
     if rank == 13:  # 第X条: the article number is the title; the rest is its text.
         return line[:marker_len].strip(), marker_len
     m = _TITLE_END.search(line, marker_len)
     if m and m.start() <= MAX_TITLE_CHARS:
-        return line[: m.start()].strip(), m.end()
+        # The title is the line's first sentence, which is content too: keep it in the body.
+        return line[: m.start()].strip(), marker_len
     if len(line) <= MAX_TITLE_CHARS:
         return line.strip(), len(line)
     # A long line without an early full stop: a numbered paragraph, not a title.

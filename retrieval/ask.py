@@ -29,7 +29,7 @@ class Assistant:
         self._lock = threading.Lock()
 
     def searcher(self, kb: str | None = None) -> HybridSearcher:
-        kb = validate_kb_name(kb or self.settings.default_kb)
+        kb = validate_kb_name(self.settings.default_kb if kb is None else kb)
         with self._lock:
             if kb not in self._searchers:
                 self._searchers[kb] = HybridSearcher(kb, self.settings)

@@ -101,7 +101,7 @@ class HybridSearcher:
 
     def __init__(self, kb: str | None = None, settings: Settings | None = None) -> None:
         self.settings = settings or get_settings()
-        self.kb = validate_kb_name(kb or self.settings.default_kb)
+        self.kb = validate_kb_name(self.settings.default_kb if kb is None else kb)
         self.embeddings = get_embeddings(self.settings.embedding, self.settings.embed_batch)
         self._collection = open_collection(self.kb, self.embeddings, settings=self.settings)
         self._lock = threading.Lock()

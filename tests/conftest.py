@@ -1,0 +1,90 @@
+"""Shared fixtures: an isolated data dir per test module and a real knowledge base of the shipped corpus."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = ROOT / "corpus"
+sys.path.insert(0, str(ROOT))
+
+import settings as settings_module  # noqa: E402
+
+
+def use_env(monkeypatch: pytest.MonkeyPatch, **values: str) -> None:
+    """Set ZoneQA env vars for one test and make settings re-read them."""
+    for name, value in values.items():
+        monkeypatch.setenv(name, value)
+    settings_module.get_settings.cache_clear()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_settings():
+    settings_module.get_settings.cache_clear()
+    yield
+    settings_module.get_settings.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def corpus_kb(tmp_path_factory: pytest.TempPathFactory):
+    """A real knowledge base of corpus/ (real e5 model, real on-disk Chroma), built once per session."""
+    data = tmp_path_factory.mktemp("data")
+    old = os.environ.get("ZONEQA_DATA")
+    os.environ["ZONEQA_DATA"] = str(data)
+    settings_module.get_settings.cache_clear()
+    from ingest.index import sync_knowledge_base
+
+    report = sync_knowledge_base([CORPUS], kb="default", progress=False)
+    assert report.files_written == 1 and report.chunks_total > 10
+    yield data
+    if old is None:
+        os.environ.pop("ZONEQA_DATA", None)
+    else:
+        os.environ["ZONEQA_DATA"] = old
+    settings_module.get_settings.cache_clear()
+
+
+@pytest.fixture
+def assistant(corpus_kb, monkeypatch):
+    use_env(monkeypatch, ZONEQA_DATA=str(corpus_kb))
+    from retrieval.ask import Assistant
+
+    return Assistant()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
+    """Run ``python -m ...`` from the project root with the test's environment."""
+    full_env = {**os.environ, **(env or {})}
+    return subprocess.run([sys.executable, *args], cwd=ROOT, env=full_env, capture_output=True,
+                          text=True, timeout=timeout)
+
+
+def copy_corpus(dest: Path) -> Path:
+    dest.mkdir(parents=True, exist_ok=True)
+    for f in CORPUS.iterdir():
+        shutil.copy(f, dest / f.name)
+    return dest
+
+
+def wait_for_port(port: int, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.2)
+    raise TimeoutError(f"nothing listening on 127.0.0.1:{port}")

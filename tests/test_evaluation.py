@@ -1,0 +1,70 @@
+"""The evaluation harness end to end, on a small real question set."""
+
+import json
+
+from tests.conftest import ROOT, run_cli
+
+SUMMARY_KEYS = {"n", "retrieval", "answer_accuracy", "citation_accuracy", "refusal_accuracy",
+                "false_refusal_rate", "answer_chars_median", "latency_ms"}
+
+
+def _subset(tmp_path, ids):
+    lines = [l for l in (ROOT / "evaluation/questions/seed.jsonl").read_text(encoding="utf-8").splitlines()
+             if json.loads(l)["id"] in ids]
+    path = tmp_path / "q.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_json_report_has_the_fixed_keys_and_real_scores(corpus_kb, tmp_path):
+    q = _subset(tmp_path, {"seed-01", "seed-02", "seed-18", "seed-u03", "seed-u06"})
+    out = tmp_path / "out"
+    r = run_cli("-m", "evaluation", str(q), "--json", "--out", str(out), env={"ZONEQA_DATA": str(corpus_kb)})
+    assert r.returncode == 0, r.stderr
+    summary = json.loads(r.stdout)
+    assert set(summary) == SUMMARY_KEYS
+    assert set(summary["retrieval"]) == {"hit@1", "hit@3", "hit@5", "mrr"}
+    assert set(summary["latency_ms"]) == {"p50", "p95"}
+    assert summary["n"] == 5
+    assert summary["answer_accuracy"] == 1.0 and summary["refusal_accuracy"] == 1.0
+    assert summary["retrieval"]["hit@5"] == 1.0
+    assert (out / "results.csv").read_text(encoding="utf-8-sig").count("\n") == 6
+    assert "评测报告" in (out / "report.md").read_text(encoding="utf-8")
+
+
+def test_wrong_expectations_are_counted_wrong(corpus_kb, tmp_path):
+    """The harness must be able to fail: an answer key that is not in the answer scores 0."""
+    path = tmp_path / "wrong.jsonl"
+    path.write_text(json.dumps({"id": "x", "question": "国家专利审查协作分中心有多少专业人才？",
+                                "answers": ["一万二千人"], "evidence": ["不存在的证据句"],
+                                "answerable": True}, ensure_ascii=False) + "\n"
+                    + json.dumps({"id": "y", "question": "2023年道路建设有什么计划？", "answers": [],
+                                  "evidence": [], "answerable": False}, ensure_ascii=False) + "\n",
+                    encoding="utf-8")
+    r = run_cli("-m", "evaluation", str(path), "--json", env={"ZONEQA_DATA": str(corpus_kb)})
+    summary = json.loads(r.stdout)
+    assert summary["answer_accuracy"] == 0.0
+    assert summary["retrieval"]["hit@5"] == 0.0 and summary["citation_accuracy"] == 0.0
+    assert summary["refusal_accuracy"] == 0.0
+
+
+def test_corpus_flag_ingests_into_a_named_kb(tmp_path):
+    docs = tmp_path / "policy-demo"
+    docs.mkdir()
+    (docs / "notice.txt").write_text("一、研发补助\n对新认定的高新技术企业，最高补助50万元。\n", encoding="utf-8")
+    q = tmp_path / "q.jsonl"
+    q.write_text(json.dumps({"id": "1", "question": "新认定的高新技术企业最高补助多少？", "answers": ["50万元"],
+                             "evidence": ["最高补助50万元"], "answerable": True}, ensure_ascii=False) + "\n",
+                 encoding="utf-8")
+    data = tmp_path / "data"
+    r = run_cli("-m", "evaluation", str(q), "--corpus", str(docs), "--json", env={"ZONEQA_DATA": str(data)})
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["answer_accuracy"] == 1.0
+    assert (data / "kb" / "policy-demo" / "manifest.json").exists()
+
+
+def test_malformed_question_file_is_a_clear_error(tmp_path):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": 1}\n', encoding="utf-8")
+    r = run_cli("-m", "evaluation", str(bad), env={"ZONEQA_DATA": str(tmp_path)})
+    assert r.returncode == 2 and "bad.jsonl:1" in r.stderr
