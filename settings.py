@@ -64,6 +64,8 @@ class Settings:
     max_question_chars: int
     min_relevance: float
     embed_batch: int
+    max_input_chars: int
+    auth: tuple[str, str] | None
 
 
 @lru_cache(maxsize=1)
@@ -82,7 +84,18 @@ def get_settings() -> Settings:
         max_question_chars=_int("ZONEQA_MAX_QUESTION_CHARS", 500),
         min_relevance=_float("ZONEQA_MIN_RELEVANCE", 0.3),
         embed_batch=_int("ZONEQA_EMBED_BATCH", 16),
+        max_input_chars=_int("ZONEQA_MAX_INPUT_CHARS", 4000),
+        auth=_auth(os.environ.get("ZONEQA_AUTH", "")),
     )
+
+
+def _auth(raw: str) -> tuple[str, str] | None:
+    if not raw:
+        return None
+    user, sep, password = raw.partition(":")
+    if not sep or not user or not password:
+        raise ValueError("ZONEQA_AUTH 的格式应为 用户名:密码")
+    return user, password
 
 
 def validate_kb_name(name: str) -> str:

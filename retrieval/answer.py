@@ -27,7 +27,8 @@ MAX_SENTENCES = 3
 MAX_ANSWER_CHARS = 160
 RUNNER_UP = 0.85  # a second sentence joins when it scores this close to the best
 SHORT_SENTENCE = 16
-BIGRAM_WEIGHT = 0.0  # measured: no gain on cmrc2018-trial; kept at 0 for reference
+DEFINITION_BONUS = 0.15
+RANK_BONUS = 0.1
 BRIEF_ANSWER = 60  # an answer shorter than this takes the next sentence along
 
 _FIGURE_Q = re.compile(r"多少|几|比例|占比|比重|增速|增长|规模|how many|how much|percentage|rate")
@@ -36,7 +37,8 @@ _DATE_Q = re.compile(r"什么时候|何时|哪年|哪一年|几月|日期|when")
 _HAS_FIGURE = re.compile(r"[\d*０-９一二三四五六七八九十百千万亿]+\s*(?:%|％|亿|万|个|家|所|条|人|亩|km|公里|项|名|多|处|栋|m)")
 # A sentence opening like this leans on the one before it (因此…, 其…, 它…).
 _CONTINUES = re.compile(r"^(因此|所以|因而|故|于是|由此|这|此|其|它|他|她|该|但|而且|并且|同时)")
-_QUESTION_WORDS = re.compile(r"什么|多少|哪些|哪个|哪里|哪儿|哪|怎么样|怎样|怎么|如何|为什么|是谁|谁|几|吗|呢|是否|请问")
+# "什么是X" / "X是什么": the answer is the sentence that defines X.
+_DEFINITION_Q = re.compile(r"^(?:请问)?什么是(.{1,20}?)[?？]?$|^(.{1,20}?)(?:是什么|指的是什么|是指什么)[?？]?$")
 _HAS_DATE = re.compile(r"\d+年|[*\d]+月|[*\d]+日")
 
 
@@ -62,20 +64,11 @@ def _year_agreement(asked: list[str], passage: Passage, sentence: str) -> float:
     return 0.15 if any(y in sentence for y in asked) else 0.0
 
 
-def _pairs(text: str) -> set[str]:
-    """Adjacent character pairs of the word characters of ``text``."""
-    chars = [ch for ch in text if ch.isalnum() or ch == "*"]
-    return {a + b for a, b in zip(chars, chars[1:])}
-
-
-def _overlap(question_pairs: set[str], sentence_pairs: set[str]) -> float:
-    return len(question_pairs & sentence_pairs) / len(question_pairs) if question_pairs else 0.0
-
-
 def _score_sentences(result: SearchResult) -> list[_Candidate]:
     q = result.normalized
     wants_figure, wants_list, wants_date = (bool(r.search(q)) for r in (_FIGURE_Q, _LIST_Q, _DATE_Q))
-    q_pairs = _pairs(_QUESTION_WORDS.sub(" ", q))
+    defined = _DEFINITION_Q.search(q)
+    subject = next((g for g in defined.groups() if g), "").strip() if defined else ""
     candidates: list[_Candidate] = []
     for p in result.passages:
         context = normalize_text(f"{p.title} {p.section}")
@@ -85,9 +78,7 @@ def _score_sentences(result: SearchResult) -> list[_Candidate]:
             # Words in the title or heading hold for every sentence under it: the
             # sentence that answers often says 它/其 instead of the subject.
             score = coverage(result.query_terms, result.term_weights, context + " " + norm)
-            # Character pairs catch wording that word segmentation splits differently.
-            score += BIGRAM_WEIGHT * _overlap(q_pairs, _pairs(norm))
-            score += 0.1 / p.rank
+            score += RANK_BONUS / p.rank
             score += _year_agreement(result.years, p, norm)
             if wants_figure and _HAS_FIGURE.search(sentence):
                 score += 0.1
@@ -95,6 +86,8 @@ def _score_sentences(result: SearchResult) -> list[_Candidate]:
                 score += 0.03
             if wants_date and _HAS_DATE.search(sentence):
                 score += 0.1
+            if subject and (norm.startswith(subject) or re.search(re.escape(subject) + r"[(（，,]?[^。]{0,30}?(是|为|指)", norm)):
+                score += DEFINITION_BONUS
             candidates.append(_Candidate(p, s, e, score))
     candidates.sort(key=lambda c: -c.score)
     return candidates
@@ -128,7 +121,8 @@ def _select(candidates: list[_Candidate], result: SearchResult) -> list[_Candida
         following = [c for c in same_passage if c.start >= best.end and c not in chosen]
         if following:
             nxt = min(following, key=lambda c: c.start)
-            if total + nxt.end - nxt.start <= MAX_ANSWER_CHARS:
+            # A short sentence next opens a new topic ("启动福建科学城建设。"): leave it out.
+            if nxt.end - nxt.start > SHORT_SENTENCE and total + nxt.end - nxt.start <= MAX_ANSWER_CHARS:
                 chosen.append(nxt)
     # Read in document order within a passage, passages in rank order.
     chosen.sort(key=lambda c: (c.passage.rank, c.start))

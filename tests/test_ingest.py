@@ -100,7 +100,8 @@ def test_kill_minus_nine_mid_ingestion_then_rerun_is_consistent(tmp_path):
     base = (ROOT / "corpus" / "高新区2022年工作情况及2023年工作思路.txt").read_text(encoding="utf-8")
     for i in range(4):
         _write(docs / f"report-{i}.txt", base.replace("高新区", f"第{i}高新区"))
-    env = {**os.environ, "ZONEQA_DATA": str(data), "ZONEQA_EMBED_BATCH": "2"}
+    settings = {"ZONEQA_DATA": str(data), "ZONEQA_EMBED_BATCH": "2", "ZONEQA_CHUNK_CHARS": "300"}
+    env = {**os.environ, **settings}
     proc = subprocess.Popen([sys.executable, "-m", "ingest", str(docs), "-q"], cwd=ROOT, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     manifest = data / "kb" / "default" / "manifest.json"
@@ -121,7 +122,7 @@ def test_kill_minus_nine_mid_ingestion_then_rerun_is_consistent(tmp_path):
     proc.wait(timeout=30)
     assert killed_while_pending, "ingestion finished before it could be killed"
 
-    rerun = run_cli("-m", "ingest", str(docs), "-q", env={"ZONEQA_DATA": str(data), "ZONEQA_EMBED_BATCH": "2"})
+    rerun = run_cli("-m", "ingest", str(docs), "-q", env=settings)
     assert rerun.returncode == 0, rerun.stderr
 
     from ingest.chunking import chunk_document

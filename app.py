@@ -1,0 +1,129 @@
+"""Web entry: python app.py [--host H] [--port P] [--kb NAME]
+
+Serves the Gradio chat at / and the HTTP API (/api/ask, /api/health,
+/v1/chat/completions, /v1/models) on one FastAPI app. On start it brings the
+knowledge base up to date with corpus/ (incremental), then serves.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import ipaddress
+import logging
+import secrets
+import sys
+
+import settings as _settings  # noqa: F401  (sets the offline environment first)
+from settings import Settings, get_settings, validate_kb_name
+
+log = logging.getLogger("zoneqa")
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _credentials_ok(header: str, auth: tuple[str, str]) -> bool:
+    """HTTP Basic user:password, or a Bearer token equal to 'user:password' (for OpenAI clients)."""
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() == "basic":
+        try:
+            value = base64.b64decode(value).decode("utf-8")
+        except (ValueError, UnicodeDecodeError):
+            return False
+    elif scheme.lower() != "bearer":
+        return False
+    return secrets.compare_digest(value.encode(), f"{auth[0]}:{auth[1]}".encode())
+
+
+def create_app(s: Settings | None = None, kb: str | None = None):
+    """The FastAPI app with the API routes and the chat mounted at /."""
+    import gradio as gr
+    from fastapi import FastAPI, Request
+    from fastapi.responses import JSONResponse
+
+    from ingest.index import list_knowledge_bases
+    from retrieval.ask import Assistant
+    from web.api import build_router, install_error_handlers
+    from web.chat import CSS, THEME, build_chat
+
+    s = s or get_settings()
+    default_kb = validate_kb_name(kb or s.default_kb)
+    assistant = Assistant(s)
+    app = FastAPI(title="ZoneQA", docs_url="/api/docs", redoc_url=None)
+    install_error_handlers(app)
+
+    if s.auth:
+        @app.middleware("http")
+        async def require_credentials(request: Request, call_next):
+            path = request.url.path
+            if (path.startswith("/api/") or path.startswith("/v1/")) and path != "/api/health":
+                if not _credentials_ok(request.headers.get("authorization", ""), s.auth):
+                    return JSONResponse({"error": "需要登录凭据。"}, status_code=401,
+                                        headers={"WWW-Authenticate": 'Basic realm="zoneqa"'})
+            return await call_next(request)
+
+    app.include_router(build_router(assistant))
+    kbs = list_knowledge_bases(s) or [default_kb]
+    demo = build_chat(assistant, kbs, default_kb)
+    return gr.mount_gradio_app(
+        app, demo, path="/", auth=s.auth, theme=THEME, css=CSS, footer_links=[],
+        ssr_mode=False, auth_message="请输入 ZONEQA_AUTH 中设置的用户名和密码。",
+    )
+
+
+def ensure_index(s: Settings, kb: str) -> None:
+    """Ingest corpus/ into ``kb`` when it is missing or out of date (incremental, progress on the console)."""
+    from ingest.index import knowledge_base_is_current, sync_knowledge_base
+
+    if s.chroma_host is None and knowledge_base_is_current(kb, [s.corpus_dir], s):
+        return
+    print(f"正在更新知识库 {kb}（来源 {s.corpus_dir}）……", flush=True)
+    report = sync_knowledge_base([s.corpus_dir], kb=kb, settings=s)
+    for message in report.skipped:
+        print(f"跳过：{message}", flush=True)
+    print(report.summary(), flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    s = get_settings()
+    parser = argparse.ArgumentParser(prog="python app.py", description="启动高新区政策与报告问答助手（网页与 API）。")
+    parser.add_argument("--host", default="127.0.0.1", help="监听地址，默认只监听本机 127.0.0.1")
+    parser.add_argument("--port", type=int, default=7860, help="端口，默认 7860")
+    parser.add_argument("--kb", default=s.default_kb, help=f"默认知识库，默认 {s.default_kb}")
+    parser.add_argument("--no-auth", action="store_true",
+                        help="在非本机地址上不设登录也启动（不安全，仅限受信任的内网）")
+    parser.add_argument("--skip-ingest", action="store_true", help="启动时不检查、不更新知识库")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+
+    try:
+        kb = validate_kb_name(args.kb)
+    except ValueError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 2
+    if not _is_loopback(args.host) and not s.auth:
+        if not args.no_auth:
+            print(f"错误：在 {args.host} 上提供服务需要设置登录凭据，例如 ZONEQA_AUTH=用户名:密码；"
+                  "确需无登录运行请加 --no-auth。", file=sys.stderr)
+            return 2
+        log.warning("在 %s 上无登录运行：任何能访问该地址的人都能使用问答与 API。", args.host)
+    if not args.skip_ingest:
+        ensure_index(s, kb)
+
+    import uvicorn
+
+    app = create_app(s, kb)
+    print(f"问答助手已启动：http://{args.host}:{args.port}/", flush=True)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", timeout_graceful_shutdown=5)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,229 @@
+"""The web app as users and clients meet it: a real uvicorn server on loopback, real HTTP, the openai client,
+gradio_client, and a real Chromium driven by Playwright."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, free_port, wait_for_port
+
+PATENT_Q = "国家专利审查协作分中心有多少专业人才？"
+
+
+def _start(data: Path, *extra: str, env: dict[str, str] | None = None) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    full_env = {**os.environ, "ZONEQA_DATA": str(data), **(env or {})}
+    proc = subprocess.Popen([sys.executable, "app.py", "--port", str(port), *extra], cwd=ROOT, env=full_env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        wait_for_port(port, timeout=180)
+    except TimeoutError:
+        proc.kill()
+        raise AssertionError(proc.stdout.read())
+    return proc, f"http://127.0.0.1:{port}"
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def server(corpus_kb):
+    proc, url = _start(corpus_kb)
+    yield url
+    _stop(proc)
+
+
+def _post(url: str, body: dict, headers: dict | None = None) -> tuple[int, dict]:
+    req = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST",
+                                 headers={"Content-Type": "application/json", **(headers or {})})
+    try:
+        with urllib.request.urlopen(req, timeout=60) as resp:
+            return resp.status, json.loads(resp.read())
+    except urllib.error.HTTPError as err:
+        return err.code, json.loads(err.read())
+
+
+def test_api_ask_returns_the_answer_json(server):
+    status, obj = _post(f"{server}/api/ask", {"question": PATENT_Q, "k": 3})
+    assert status == 200
+    assert set(obj) == {"question", "answer", "refused", "citations", "passages", "timings_ms"}
+    assert "专业人才近*人" in obj["answer"] and obj["citations"][0]["n"] == 1
+    assert len(obj["passages"]) == 3
+
+
+@pytest.mark.parametrize("body,status,needle", [
+    ({"question": ""}, 400, "不能为空"),
+    ({"question": "   "}, 400, "不能为空"),
+    ({"question": "高" * 10000}, 413, "过长"),
+    ({"question": "道路", "kb": "nosuchkb"}, 404, "不存在"),
+    ({"question": "道路", "kb": "../x"}, 400, "知识库名称"),
+    ({"question": "道路", "k": 0}, 422, "k"),
+    ({"q": "道路"}, 422, "question"),
+])
+def test_api_bad_input_gets_a_json_4xx(server, body, status, needle):
+    got, obj = _post(f"{server}/api/ask", body)
+    assert got == status and needle in obj["error"]
+    # ...and the server keeps serving.
+    ok, _ = _post(f"{server}/api/ask", {"question": PATENT_Q})
+    assert ok == 200
+
+
+def test_html_in_the_question_is_just_text(server):
+    status, obj = _post(f"{server}/api/ask", {"question": "<script>alert(1)</script>高新贷批复发放了多少？"})
+    assert status == 200 and obj["question"].startswith("<script>")
+
+
+def test_openai_client_non_stream_and_stream(server):
+    from openai import OpenAI
+
+    client = OpenAI(base_url=f"{server}/v1", api_key="unused")
+    assert "zoneqa" in [m.id for m in client.models.list().data]
+    reply = client.chat.completions.create(model="zoneqa", messages=[{"role": "user", "content": PATENT_Q}])
+    text = reply.choices[0].message.content
+    assert "专业人才近*人" in text and "[1]" in text and "来源：" in text
+    pieces = [c.choices[0].delta.content or "" for c in client.chat.completions.create(
+        model="zoneqa", stream=True, messages=[{"role": "user", "content": "2023年道路建设有什么计划？"}])
+        if c.choices]
+    assert len(pieces) > 3 and "计划年内建成*条" in "".join(pieces)
+
+
+def test_openai_follow_up_uses_the_conversation(server):
+    from openai import OpenAI
+
+    client = OpenAI(base_url=f"{server}/v1", api_key="unused")
+    reply = client.chat.completions.create(model="zoneqa", messages=[
+        {"role": "user", "content": "2023年道路有什么计划？"},
+        {"role": "assistant", "content": "……"},
+        {"role": "user", "content": "那2022年呢？"},
+    ])
+    text = reply.choices[0].message.content
+    assert "建成道路*条" in text and "2022年主要工作情况" in text
+
+
+def test_openai_errors_are_openai_shaped(server):
+    import openai
+    from openai import OpenAI
+
+    client = OpenAI(base_url=f"{server}/v1", api_key="unused", max_retries=0)
+    with pytest.raises(openai.NotFoundError):
+        client.chat.completions.create(model="zoneqa:nosuchkb", messages=[{"role": "user", "content": "道路"}])
+    with pytest.raises(openai.BadRequestError):
+        client.chat.completions.create(model="zoneqa", messages=[{"role": "user", "content": " "}])
+
+
+def test_gradio_client_gets_a_cited_answer(server):
+    from gradio_client import Client
+
+    client = Client(server + "/", verbose=False)
+    result = client.predict(PATENT_Q, [], "default", api_name="/ask")
+    content = result[0][-1]["content"]
+    text = content if isinstance(content, str) else "".join(part.get("text", "") for part in content)
+    assert "专业人才近" in text and "[1" in text
+    assert "<mark>" in result[1]
+
+
+def test_non_loopback_needs_credentials(corpus_kb):
+    r = subprocess.run([sys.executable, "app.py", "--host", "0.0.0.0", "--skip-ingest"], cwd=ROOT,
+                       env={**os.environ, "ZONEQA_DATA": str(corpus_kb)}, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2 and "ZONEQA_AUTH" in r.stderr
+
+
+def test_credentials_protect_the_api(corpus_kb):
+    import base64
+
+    proc, url = _start(corpus_kb, "--skip-ingest", env={"ZONEQA_AUTH": "staff:s3cret"})
+    try:
+        status, obj = _post(f"{url}/api/ask", {"question": PATENT_Q})
+        assert status == 401 and "凭据" in obj["error"]
+        token = base64.b64encode(b"staff:s3cret").decode()
+        status, obj = _post(f"{url}/api/ask", {"question": PATENT_Q}, {"Authorization": f"Basic {token}"})
+        assert status == 200
+        status, _ = _post(f"{url}/api/ask", {"question": PATENT_Q}, {"Authorization": "Bearer staff:wrong"})
+        assert status == 401
+        with urllib.request.urlopen(f"{url}/api/health", timeout=30) as resp:
+            assert resp.status == 200
+    finally:
+        _stop(proc)
+
+
+# ----------------------------------------------------------------------------- real browser
+
+def _browser(p):
+    return p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=[
+        "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"])
+
+
+def _ask_in_page(page, question: str) -> None:
+    box = page.locator("#zq-input textarea")
+    box.fill(question)
+    box.press("Enter")
+
+
+def test_browser_chat_answers_with_an_openable_source(server, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    outside: list[str] = []
+    with sync_playwright() as p:
+        browser = _browser(p)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.on("request", lambda r: outside.append(r.url) if not r.url.startswith((server, "data:", "blob:")) else None)
+        page.goto(server + "/", wait_until="load")
+        page.wait_for_selector("#zq-input textarea", timeout=60000)
+        assert "2023年道路建设有什么计划？" in page.content()  # example questions on the empty chat
+        _ask_in_page(page, PATENT_Q)
+        page.wait_for_function("document.querySelector('#zq-sources mark') !== null", timeout=60000)
+        bot = page.locator("#zq-chat .bot").last
+        page.wait_for_function(
+            "(() => { const b = [...document.querySelectorAll('#zq-chat .bot')].pop(); return b && b.innerText.includes('隐去'); })()",
+            timeout=60000)
+        assert "[1]" in bot.inner_text() and "专业人才近*人" in bot.inner_text()
+        source = page.locator("#zq-sources details").first
+        assert "（二）加快建设一流大学城" in source.locator("summary").inner_text()
+        assert "国家专利审查协作分中心已集聚专业人才近*人" in source.locator("mark").first.inner_text()
+        page.screenshot(path=str(tmp_path / "chat.png"), full_page=True)
+        browser.close()
+    assert (tmp_path / "chat.png").stat().st_size > 10000
+    assert outside == [], f"the page reached outside the server: {outside[:5]}"
+
+
+def test_browser_escapes_html_and_survives_bad_input(server, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = _browser(p)
+        page = browser.new_page()
+        dialogs: list[str] = []
+        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        page.goto(server + "/", wait_until="load")
+        page.wait_for_selector("#zq-input textarea", timeout=60000)
+        _ask_in_page(page, '<img src=x onerror="alert(1)"><script>alert(2)</script>高新贷发放了多少？')
+        page.wait_for_function("document.querySelectorAll('#zq-chat .bot').length >= 1", timeout=60000)
+        page.wait_for_timeout(1500)
+        assert dialogs == []
+        assert page.locator("#zq-chat img[src='x']").count() == 0
+        assert "<script>alert(2)</script>" in page.locator("#zq-chat .user").last.inner_text()
+        _ask_in_page(page, "高" * 10000)
+        page.wait_for_function(
+            "(() => [...document.querySelectorAll('#zq-chat .bot')].some(b => b.innerText.includes('问题过长')))()",
+            timeout=60000)
+        _ask_in_page(page, "高新区管委会主任是谁？")
+        page.wait_for_function("document.querySelector('#zq-sources .zq-notice') !== null", timeout=60000)
+        page.screenshot(path=str(tmp_path / "refusal.png"), full_page=True)
+        browser.close()
+    assert dialogs == []

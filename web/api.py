@@ -1,0 +1,157 @@
+"""HTTP API: POST /api/ask (answer JSON), GET /api/health, and OpenAI-compatible /v1 endpoints."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+import uuid
+from typing import Any, Iterator
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, StreamingResponse
+from pydantic import BaseModel, Field
+
+from ingest.index import KnowledgeBaseMissingError, ModelMismatchError, list_knowledge_bases
+from retrieval.ask import Assistant, QuestionError
+from retrieval.conversation import condense_question
+from retrieval.schema import AnswerResult
+from web.render import answer_with_sources_text
+
+log = logging.getLogger(__name__)
+MODEL_PREFIX = "zoneqa"
+STREAM_PIECE = 8  # characters per streamed delta
+
+
+class ApiError(Exception):
+    """An error with an HTTP status and a message for the user."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+class AskRequest(BaseModel):
+    question: str
+    kb: str | None = None
+    k: int | None = Field(default=None, ge=1, le=50)
+
+
+class ChatMessage(BaseModel):
+    role: str
+    content: str | list[dict[str, Any]] | None = None
+
+
+class ChatRequest(BaseModel):
+    model: str = MODEL_PREFIX
+    messages: list[ChatMessage]
+    stream: bool = False
+
+
+def answer_or_raise(assistant: Assistant, question: str, kb: str | None, k: int | None = None) -> AnswerResult:
+    """Ask, mapping every expected failure to an ApiError with a clear Chinese message."""
+    limit = assistant.settings.max_input_chars
+    if len(question) > limit:
+        raise ApiError(413, f"问题过长（{len(question)} 字），请精简到 {limit} 字以内。")
+    try:
+        return assistant.ask(question, kb=kb, k=k)
+    except QuestionError as exc:
+        raise ApiError(400, str(exc)) from exc
+    except KnowledgeBaseMissingError as exc:
+        raise ApiError(404, str(exc)) from exc
+    except ModelMismatchError as exc:
+        raise ApiError(409, str(exc)) from exc
+    except ValueError as exc:  # an invalid knowledge-base name
+        raise ApiError(400, str(exc)) from exc
+
+
+def _text_of(message: ChatMessage) -> str:
+    if isinstance(message.content, list):
+        return "".join(part.get("text", "") for part in message.content if isinstance(part, dict))
+    return message.content or ""
+
+
+def _kb_of_model(model: str) -> str | None:
+    """``zoneqa`` -> default knowledge base; ``zoneqa:NAME`` -> NAME."""
+    if model == MODEL_PREFIX or not model:
+        return None
+    prefix, _, kb = model.partition(":")
+    if prefix != MODEL_PREFIX or not kb:
+        raise ApiError(404, f"未知的模型 {model!r}：请使用 {MODEL_PREFIX} 或 {MODEL_PREFIX}:知识库名")
+    return kb
+
+
+def build_router(assistant: Assistant) -> APIRouter:
+    router = APIRouter()
+
+    @router.get("/api/health")
+    def health() -> dict[str, Any]:
+        return {"status": "ok", "knowledge_bases": list_knowledge_bases(assistant.settings)}
+
+    @router.post("/api/ask")
+    async def ask(body: AskRequest) -> dict[str, Any]:
+        answer = await asyncio.to_thread(answer_or_raise, assistant, body.question, body.kb, body.k)
+        return answer.as_json()
+
+    @router.get("/v1/models")
+    def models() -> dict[str, Any]:
+        ids = [MODEL_PREFIX] + [f"{MODEL_PREFIX}:{kb}" for kb in list_knowledge_bases(assistant.settings)]
+        return {"object": "list", "data": [{"id": i, "object": "model", "created": 0, "owned_by": "zoneqa"} for i in ids]}
+
+    @router.post("/v1/chat/completions")
+    async def chat_completions(body: ChatRequest):
+        kb = _kb_of_model(body.model)
+        users = [_text_of(m) for m in body.messages if m.role == "user"]
+        if not users:
+            raise ApiError(400, "messages 中没有用户消息。")
+        question = condense_question(users[:-1], users[-1])
+        answer = await asyncio.to_thread(answer_or_raise, assistant, question, kb)
+        text = answer_with_sources_text(answer)
+        completion_id = f"chatcmpl-{uuid.uuid4().hex[:24]}"
+        created = int(time.time())
+        if not body.stream:
+            return {
+                "id": completion_id, "object": "chat.completion", "created": created, "model": body.model,
+                "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
+                "usage": {"prompt_tokens": len(question), "completion_tokens": len(text),
+                          "total_tokens": len(question) + len(text)},
+            }
+        return StreamingResponse(_stream(completion_id, created, body.model, text), media_type="text/event-stream")
+
+    return router
+
+
+def _stream(completion_id: str, created: int, model: str, text: str) -> Iterator[str]:
+    def chunk(delta: dict[str, str], finish: str | None = None) -> str:
+        obj = {"id": completion_id, "object": "chat.completion.chunk", "created": created, "model": model,
+               "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}
+        return f"data: {json.dumps(obj, ensure_ascii=False)}\n\n"
+
+    yield chunk({"role": "assistant", "content": ""})
+    for i in range(0, len(text), STREAM_PIECE):
+        yield chunk({"content": text[i : i + STREAM_PIECE]})
+    yield chunk({}, "stop")
+    yield "data: [DONE]\n\n"
+
+
+def install_error_handlers(app) -> None:
+    """JSON errors everywhere: ours, validation errors, and anything unexpected (logged, never shown)."""
+    from fastapi.exceptions import RequestValidationError
+
+    def payload(request: Request, status: int, message: str) -> JSONResponse:
+        if request.url.path.startswith("/v1/"):
+            kind = "invalid_request_error" if status < 500 else "server_error"
+            return JSONResponse({"error": {"message": message, "type": kind, "code": status}}, status_code=status)
+        return JSONResponse({"error": message}, status_code=status)
+
+    @app.exception_handler(ApiError)
+    async def _api_error(request: Request, exc: ApiError):
+        return payload(request, exc.status, exc.message)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError):
+        first = exc.errors()[0] if exc.errors() else {}
+        where = ".".join(str(p) for p in first.get("loc", [])[1:])
+        return payload(request, 422, f"请求格式不正确：{where} {first.get('msg', '')}".strip())

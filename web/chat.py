@@ -1,0 +1,155 @@
+"""The Gradio chat: streamed answers with [n] markers, a sources panel, examples, feedback, follow-ups."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from pathlib import Path
+from typing import Any, Iterator
+
+import gradio as gr
+
+from retrieval.ask import Assistant
+from retrieval.conversation import condense_question
+from web.api import ApiError, answer_or_raise
+from web.render import answer_markdown, escape_markdown, sources_html
+
+log = logging.getLogger(__name__)
+
+EXAMPLES = [
+    "国家专利审查协作分中心有多少专业人才？",
+    "2023年道路建设有什么计划？",
+    "2022年新认定了多少家高新技术企业？",
+    "“高新贷”发放了多少？",
+    "How many high-tech enterprises were newly recognized in 2022?",
+]
+STREAM_STEP = 6  # characters added per streamed update
+STREAM_DELAY = 0.02
+
+CSS = """
+.zq-source{border:1px solid var(--border-color-primary);border-radius:8px;padding:6px 10px;margin:6px 0}
+.zq-source summary{cursor:pointer}
+.zq-score{color:var(--body-text-color-subdued);font-size:.85em;margin-left:6px}
+.zq-low{color:#b45309;font-size:.85em;margin-left:6px}
+.zq-passage{margin-top:6px;line-height:1.7;white-space:pre-wrap}
+.zq-passage mark{background:#fde68a;padding:0 2px}
+.zq-notice{background:#fee2e2;border-radius:8px;padding:8px 10px;margin:6px 0}
+.zq-warning{background:#fef3c7;border-radius:8px;padding:8px 10px;margin:6px 0}
+.zq-empty{color:var(--body-text-color-subdued)}
+"""
+
+# Local fonts only: the default theme would fetch web fonts, and this product runs offline.
+THEME = gr.themes.Soft(
+    font=["PingFang SC", "Microsoft YaHei", "WenQuanYi Micro Hei", "Noto Sans CJK SC", "sans-serif"],
+    font_mono=["Menlo", "Consolas", "monospace"],
+)
+
+
+class FeedbackLog:
+    """Appends 👍/👎 feedback as JSON lines in the data dir."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._lock = threading.Lock()
+
+    def append(self, record: dict[str, Any]) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        line = json.dumps(record, ensure_ascii=False)
+        with self._lock, open(self.path, "a", encoding="utf-8") as f:
+            f.write(line + "\n")
+
+
+def build_chat(assistant: Assistant, kbs: list[str], default_kb: str) -> gr.Blocks:
+    """The Blocks app; ``kbs`` fills the knowledge-base selector (hidden when there is one)."""
+    feedback = FeedbackLog(assistant.settings.data_dir / "feedback.jsonl")
+
+    def respond(message: str, history: list[dict], state: dict, kb: str) -> Iterator[tuple]:
+        message = (message or "").strip()
+        state = dict(state or {"questions": [], "answers": []})
+        if not message:
+            gr.Warning("请输入问题。")
+            yield history, gr.update(), state, message
+            return
+        standalone = condense_question(state["questions"], message)
+        history = list(history) + [{"role": "user", "content": escape_markdown(message)}]
+        try:
+            answer = answer_or_raise(assistant, standalone, kb or default_kb)
+        except ApiError as exc:
+            history.append({"role": "assistant", "content": escape_markdown(f"⚠️ {exc.message}")})
+            yield history, sources_html(None), state, ""
+            return
+        except Exception:  # never a stack trace in the page; the server keeps serving
+            log.exception("answering failed")
+            history.append({"role": "assistant", "content": "⚠️ 系统暂时无法回答，请稍后再试。"})
+            yield history, sources_html(None), state, ""
+            return
+        state["questions"] = state["questions"] + [standalone]
+        state["answers"] = state["answers"] + [answer.as_json()]
+        full = answer_markdown(answer)
+        history.append({"role": "assistant", "content": ""})
+        panel = sources_html(answer)
+        # Stream the answer; cut only outside a backslash escape so Markdown never shows half of one.
+        i = 0
+        while i < len(full):
+            i = min(len(full), i + STREAM_STEP)
+            while i < len(full) and full[i - 1] == "\\":
+                i += 1
+            history[-1] = {"role": "assistant", "content": full[:i]}
+            yield history, panel, state, ""
+            time.sleep(STREAM_DELAY)
+        if standalone != message:
+            history[-1] = {"role": "assistant", "content": full + "\n\n" + escape_markdown(f"（按“{standalone}”理解）")}
+        yield history, panel, state, ""
+
+    def on_like(data: gr.LikeData, state: dict) -> None:
+        answers = (state or {}).get("answers", [])
+        turn = data.index[0] // 2 if isinstance(data.index, (list, tuple)) else int(data.index) // 2
+        record = answers[turn] if 0 <= turn < len(answers) else {}
+        feedback.append({
+            "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "liked": bool(data.liked),
+            "question": record.get("question", ""),
+            "answer": record.get("answer", ""),
+            "citations": record.get("citations", []),
+        })
+        gr.Info("感谢反馈！")
+
+    def pick_example(data: gr.SelectData) -> str:
+        return data.value["text"]
+
+    def clear() -> tuple:
+        return [], sources_html(None), {"questions": [], "answers": []}, ""
+
+    with gr.Blocks(title="高新区政策与报告问答助手") as demo:
+        gr.Markdown("## 高新区政策与报告问答助手\n回答均摘自已收录文件，并标注来源；原文中以“\\*”隐去的数字会如实说明。")
+        state = gr.State({"questions": [], "answers": []})
+        with gr.Row():
+            with gr.Column(scale=3):
+                kb = gr.Dropdown(choices=kbs, value=default_kb, label="知识库", visible=len(kbs) > 1)
+                chatbot = gr.Chatbot(
+                    label="对话", height=520, elem_id="zq-chat",
+                    examples=[{"text": e} for e in EXAMPLES],
+                    placeholder="请输入关于高新区工作情况与政策的问题，或点击下方示例。",
+                    feedback_options=("Like", "Dislike"),
+                )
+                with gr.Row():
+                    box = gr.Textbox(placeholder="输入问题，按回车发送", show_label=False, scale=5,
+                                     max_lines=4, elem_id="zq-input")
+                    send = gr.Button("发送", variant="primary", scale=1, elem_id="zq-send")
+                clear_btn = gr.Button("清空对话", variant="secondary", elem_id="zq-clear")
+            with gr.Column(scale=2):
+                gr.Markdown("### 引用来源")
+                panel = gr.HTML(sources_html(None), elem_id="zq-sources")
+
+        outputs = [chatbot, panel, state, box]
+        hidden = {"api_visibility": "private"}
+        box.submit(respond, [box, chatbot, state, kb], outputs, api_name="ask")
+        send.click(respond, [box, chatbot, state, kb], outputs, **hidden)
+        chatbot.example_select(pick_example, None, box, **hidden).then(
+            respond, [box, chatbot, state, kb], outputs, **hidden)
+        chatbot.like(on_like, [state], None, **hidden)
+        clear_btn.click(clear, None, outputs, **hidden)
+        kb.change(clear, None, outputs, **hidden)
+    return demo
