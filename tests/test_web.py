@@ -175,6 +175,14 @@ def _ask_in_page(page, question: str) -> None:
     box.press("Enter")
 
 
+def _wait_for_answer(page, n: int) -> None:
+    """Wait until the n-th answer has finished streaming (a new question is ignored while one streams)."""
+    page.wait_for_function(
+        f"(() => {{ const b = document.querySelectorAll('#zq-chat .bot'); return b.length >= {n} && b[{n} - 1].innerText.includes('隐去'); }})()",
+        timeout=60000)
+    page.wait_for_timeout(500)  # the event ends just after its last streamed update
+
+
 def test_browser_chat_answers_with_an_openable_source(server, tmp_path):
     from playwright.sync_api import sync_playwright
 
@@ -227,3 +235,40 @@ def test_browser_escapes_html_and_survives_bad_input(server, tmp_path):
         page.screenshot(path=str(tmp_path / "refusal.png"), full_page=True)
         browser.close()
     assert dialogs == []
+
+
+def test_browser_follow_up_feedback_and_clear(server, corpus_kb):
+    from playwright.sync_api import sync_playwright
+
+    feedback = corpus_kb / "feedback.jsonl"
+    before = feedback.read_text(encoding="utf-8").count("\n") if feedback.exists() else 0
+    with sync_playwright() as p:
+        browser = _browser(p)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(server + "/", wait_until="load")
+        page.wait_for_selector("#zq-input textarea", timeout=60000)
+        page.locator("#zq-input textarea").press("Enter")  # empty message: a warning, nothing sent
+        page.wait_for_selector("text=请输入问题。", timeout=30000)
+        assert page.locator("#zq-chat .user").count() == 0
+
+        _ask_in_page(page, "2023年道路有什么计划？")
+        _wait_for_answer(page, 1)
+        _ask_in_page(page, "那2022年呢？")
+        page.wait_for_function(
+            "(() => [...document.querySelectorAll('#zq-chat .bot')].some(b => b.innerText.includes('按“2022年道路有什么计划？”理解')))()",
+            timeout=60000)
+        last = page.locator("#zq-chat .bot").last.inner_text()
+        assert "建成道路*条" in last
+        assert "2022年主要工作情况" in page.locator("#zq-sources summary").first.inner_text()
+
+        page.locator("#zq-chat button[aria-label='Like']").last.click()
+        page.wait_for_selector("text=感谢反馈", timeout=30000)
+        page.locator("#zq-clear").click()
+        page.wait_for_function("document.querySelectorAll('#zq-chat .user').length === 0", timeout=30000)
+        assert page.locator("#zq-sources mark").count() == 0
+        browser.close()
+    lines = feedback.read_text(encoding="utf-8").splitlines()[before:]
+    assert len(lines) == 1
+    record = json.loads(lines[0])
+    assert record["liked"] is True and record["question"] == "2022年道路有什么计划？"
+    assert "建成道路*条" in record["answer"] and record["citations"] and record["time"]

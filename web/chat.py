@@ -91,17 +91,17 @@ def build_chat(assistant: Assistant, kbs: list[str], default_kb: str) -> gr.Bloc
         history.append({"role": "assistant", "content": ""})
         panel = sources_html(answer)
         # Stream the answer; cut only outside a backslash escape so Markdown never shows half of one.
+        if standalone != message:
+            full += "\n\n" + escape_markdown(f"（按“{standalone}”理解）")
         i = 0
         while i < len(full):
+            if i:
+                time.sleep(STREAM_DELAY)
             i = min(len(full), i + STREAM_STEP)
             while i < len(full) and full[i - 1] == "\\":
                 i += 1
             history[-1] = {"role": "assistant", "content": full[:i]}
             yield history, panel, state, ""
-            time.sleep(STREAM_DELAY)
-        if standalone != message:
-            history[-1] = {"role": "assistant", "content": full + "\n\n" + escape_markdown(f"（按“{standalone}”理解）")}
-        yield history, panel, state, ""
 
     def on_like(data: gr.LikeData, state: dict) -> None:
         answers = (state or {}).get("answers", [])
@@ -133,6 +133,7 @@ def build_chat(assistant: Assistant, kbs: list[str], default_kb: str) -> gr.Bloc
                     examples=[{"text": e} for e in EXAMPLES],
                     placeholder="请输入关于高新区工作情况与政策的问题，或点击下方示例。",
                     feedback_options=("Like", "Dislike"),
+                    buttons=["copy", "copy_all"],
                 )
                 with gr.Row():
                     box = gr.Textbox(placeholder="输入问题，按回车发送", show_label=False, scale=5,
@@ -151,5 +152,6 @@ def build_chat(assistant: Assistant, kbs: list[str], default_kb: str) -> gr.Bloc
             respond, [box, chatbot, state, kb], outputs, **hidden)
         chatbot.like(on_like, [state], None, **hidden)
         clear_btn.click(clear, None, outputs, **hidden)
+        chatbot.clear(clear, None, outputs, **hidden)
         kb.change(clear, None, outputs, **hidden)
     return demo
