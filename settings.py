@@ -28,24 +28,23 @@ PROJECT_ROOT = Path(__file__).resolve().parent
 KB_NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,49}$")
 
 
-def _int(name: str, default: int) -> int:
+def _number(name: str, default, cast):
+    """Read a numeric env var; a malformed value is a clear error, not a silent default."""
     raw = os.environ.get(name, "").strip()
     if not raw:
         return default
     try:
-        return int(raw)
+        return cast(raw)
     except ValueError as exc:
-        raise ValueError(f"环境变量 {name} 应为整数，实际为 {raw!r}") from exc
+        raise ValueError(f"环境变量 {name} 应为数字，实际为 {raw!r}") from exc
+
+
+def _int(name: str, default: int) -> int:
+    return _number(name, default, int)
 
 
 def _float(name: str, default: float) -> float:
-    raw = os.environ.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        return float(raw)
-    except ValueError as exc:
-        raise ValueError(f"环境变量 {name} 应为数字，实际为 {raw!r}") from exc
+    return _number(name, default, float)
 
 
 @dataclass(frozen=True)

@@ -70,26 +70,18 @@ def match_key(text: str) -> str:
     )
 
 
+def _content(tokens) -> list[str]:
+    return [tok for tok in (t.strip() for t in tokens) if tok and tok not in STOPWORDS and _WORD.search(tok)]
+
+
 def terms(text: str, normalized: bool = False) -> list[str]:
     """Non-overlapping content words of ``text`` (jieba precise mode), for coverage checks."""
-    if not normalized:
-        text = normalize_text(text)
-    return [
-        tok
-        for tok in (t.strip() for t in _tokenizer().lcut(text))
-        if tok and tok not in STOPWORDS and _WORD.search(tok)
-    ]
+    return _content(_tokenizer().lcut(text if normalized else normalize_text(text)))
 
 
 def tokenize(text: str, normalized: bool = False) -> list[str]:
     """Search tokens of ``text``: normalised, jieba search mode, no stopwords or punctuation."""
-    if not normalized:
-        text = normalize_text(text)
-    return [
-        tok
-        for tok in (t.strip() for t in _tokenizer().cut_for_search(text))
-        if tok and tok not in STOPWORDS and _WORD.search(tok)
-    ]
+    return _content(_tokenizer().cut_for_search(text if normalized else normalize_text(text)))
 
 
 def expand_synonyms(tokens: list[str]) -> list[str]:

@@ -7,7 +7,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -26,9 +25,9 @@ def _start(data: Path, *extra: str, env: dict[str, str] | None = None) -> tuple[
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         wait_for_port(port, timeout=180)
-    except TimeoutError:
+    except TimeoutError as exc:
         proc.kill()
-        raise AssertionError(proc.stdout.read())
+        raise AssertionError(proc.stdout.read()) from exc
     return proc, f"http://127.0.0.1:{port}"
 
 
