@@ -1,7 +1,7 @@
 """Web entry: python app.py [--host H] [--port P] [--kb NAME]
 
-Serves the Gradio chat at / and the HTTP API (/api/ask, /api/health,
-/v1/chat/completions, /v1/models) on one FastAPI app. On start it brings the
+Serves the Gradio page at / (chat and 数据速查 tabs) and the HTTP API
+(/api/ask, /api/figures, /api/health, /v1/chat/completions, /v1/models) on one FastAPI app. On start it brings the
 knowledge base up to date with corpus/ (incremental), then serves.
 """
 
@@ -50,8 +50,9 @@ def create_app(s: Settings | None = None, kb: str | None = None):
 
     from ingest.index import list_knowledge_bases
     from retrieval.ask import Assistant
-    from web.api import build_router, install_error_handlers
-    from web.chat import CSS, THEME, build_chat
+    from web.api import FigureTables, build_router, install_error_handlers
+    from web.chat import CSS, THEME
+    from web.ui import build_ui
 
     s = s or get_settings()
     default_kb = validate_kb_name(kb or s.default_kb)
@@ -69,9 +70,10 @@ def create_app(s: Settings | None = None, kb: str | None = None):
                                         headers={"WWW-Authenticate": 'Basic realm="zoneqa"'})
             return await call_next(request)
 
-    app.include_router(build_router(assistant))
+    figures = FigureTables(assistant)
+    app.include_router(build_router(assistant, figures))
     kbs = list_knowledge_bases(s) or [default_kb]
-    demo = build_chat(assistant, kbs, default_kb)
+    demo = build_ui(assistant, figures, kbs, default_kb)
     return gr.mount_gradio_app(
         app, demo, path="/", auth=s.auth, theme=THEME, css=CSS, footer_links=[],
         ssr_mode=False, auth_message="请输入 ZONEQA_AUTH 中设置的用户名和密码。",

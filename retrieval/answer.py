@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 
 from ingest.chunking import sentence_spans
+from ingest.figures import extract_sentence
 from retrieval.hybrid import Passage, SearchResult, context_years, coverage
 from retrieval.normalize import normalize_text
 from retrieval.schema import AnswerResult, Citation, RankedPassage
@@ -100,7 +101,7 @@ def _select(candidates: list[_Candidate], result: SearchResult) -> list[_Candida
     best = candidates[0]
     chosen = [best]
     same_passage = [c for c in candidates if c.passage is best.passage]
-    if best.end - best.start <= SHORT_SENTENCE:
+    if best.end - best.start <= SHORT_SENTENCE and not _HAS_FIGURE.search(best.text):
         following = [c for c in same_passage if c.start >= best.end]
         if following:
             chosen.append(min(following, key=lambda c: c.start))
@@ -116,7 +117,8 @@ def _select(candidates: list[_Candidate], result: SearchResult) -> list[_Candida
             continue
         chosen.append(c)
     total = sum(x.end - x.start for x in chosen)
-    if total < BRIEF_ANSWER:
+    answered_figure = bool(_FIGURE_Q.search(result.normalized)) and bool(_HAS_FIGURE.search(best.text))
+    if total < BRIEF_ANSWER and not answered_figure:
         # A very short answer gains from the sentence after it (the span asked for often runs on).
         following = [c for c in same_passage if c.start >= best.end and c not in chosen]
         if following:
@@ -139,6 +141,17 @@ def _merge_adjacent(chosen: list[_Candidate]) -> list[_Candidate]:
         else:
             merged.append(c)
     return merged
+
+
+def _figure_period(result: SearchResult, chosen: list[_Candidate]) -> str:
+    """For a 多少/几/占比 question, say which period the quoted figure belongs to (2022年完成情况 / 2023年计划)."""
+    if not _FIGURE_Q.search(result.normalized):
+        return ""
+    for c in chosen:
+        for f in extract_sentence(c.text, c.passage.section, c.passage.title):
+            if f.year and f.kind:
+                return f"（{f.year}年{'完成情况' if f.kind == '完成' else '计划'}）"
+    return ""
 
 
 def _is_traditional(question: str) -> bool:
@@ -175,5 +188,5 @@ def compose_answer(result: SearchResult) -> AnswerResult:
         text = LEAD_IN_EN + body + (MASKED_NOTE_EN if masked else "")
     else:
         text = (LEAD_IN_TRADITIONAL if _is_traditional(result.question) else "") + body
-        text += MASKED_NOTE if masked else ""
+        text += _figure_period(result, chosen) + (MASKED_NOTE if masked else "")
     return AnswerResult(result.question, text, False, list(citations.values()), passages, masked=masked)

@@ -271,3 +271,52 @@ def test_browser_follow_up_feedback_and_clear(server, corpus_kb):
     record = json.loads(lines[0])
     assert record["liked"] is True and record["question"] == "2022年道路有什么计划？"
     assert "建成道路*条" in record["answer"] and record["citations"] and record["time"]
+
+
+def test_api_figures(server):
+    with urllib.request.urlopen(f"{server}/api/figures?q=%E9%AB%98%E6%96%B0%E8%B4%B7", timeout=60) as resp:
+        obj = json.loads(resp.read())
+    periods = {r["period"] for r in obj["rows"] if "高新贷" in r["metric"]}
+    assert periods == {"2022年完成", "2023年计划"} and obj["count"] == len(obj["rows"])
+    with urllib.request.urlopen(f"{server}/api/figures?q=%25%27%3B", timeout=60) as resp:  # %'; is harmless
+        assert json.loads(resp.read())["rows"] == []
+    try:
+        urllib.request.urlopen(f"{server}/api/figures?q=x&kb=nosuchkb", timeout=60)
+        raise AssertionError("expected 404")
+    except urllib.error.HTTPError as err:
+        assert err.code == 404 and "不存在" in json.loads(err.read())["error"]
+
+
+def test_browser_figure_lookup_tab_with_export(server, tmp_path):
+    from openpyxl import load_workbook
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = _browser(p)
+        page = browser.new_page(viewport={"width": 1400, "height": 1100}, accept_downloads=True)
+        page.goto(server + "/", wait_until="load")
+        page.wait_for_selector("#zq-input textarea", timeout=60000)
+        page.get_by_role("tab", name="数据速查").click()
+        page.locator("#zq-fig-q textarea, #zq-fig-q input").first.fill("道路")
+        page.locator("#zq-fig-search").click()
+        page.wait_for_function("document.querySelector('#zq-fig-context mark') !== null", timeout=60000)
+        table_text = page.locator("#zq-fig-table").inner_text()
+        assert "建成道路" in table_text and "新启动道路" in table_text and "2023年计划" in table_text
+        assert "原文中该数字以“*”隐去" in page.locator("#zq-fig-context").inner_text()
+        page.screenshot(path=str(tmp_path / "figures.png"), full_page=True)
+        with page.expect_download() as info:
+            page.locator("#zq-fig-xlsx").click()
+        xlsx = tmp_path / "out.xlsx"
+        info.value.save_as(xlsx)
+        with page.expect_download() as info:
+            page.locator("#zq-fig-csv").click()
+        csv_text = Path(info.value.path()).read_text(encoding="utf-8-sig")
+
+        page.locator("#zq-fig-q textarea, #zq-fig-q input").first.fill("地铁")
+        page.locator("#zq-fig-search").click()
+        page.wait_for_selector("text=没有找到匹配的数据", timeout=60000)
+        browser.close()
+    rows = list(load_workbook(xlsx).active.iter_rows(values_only=True))
+    assert rows[0][:4] == ("期间", "指标", "限定", "数值")
+    assert any(r[1] == "建成道路" and r[0] == "2022年完成" for r in rows[1:])
+    assert "新启动道路" in csv_text

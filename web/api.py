@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field
 from ingest.index import KnowledgeBaseMissingError, ModelMismatchError, list_knowledge_bases
 from retrieval.ask import Assistant, QuestionError
 from retrieval.conversation import condense_question
+from retrieval.figures import FigureQuery, FigureTable
 from retrieval.schema import AnswerResult
 from web.render import answer_with_sources_text
 
@@ -83,8 +84,36 @@ def _kb_of_model(model: str) -> str | None:
     return kb
 
 
-def build_router(assistant: Assistant) -> APIRouter:
+class FigureTables:
+    """One figure table per knowledge base, created on first use."""
+
+    def __init__(self, assistant: Assistant) -> None:
+        self._settings = assistant.settings
+        self._tables: dict[str, FigureTable] = {}
+
+    def search(self, kb: str | None, query: FigureQuery) -> list[dict[str, Any]]:
+        kb = kb or self._settings.default_kb
+        try:
+            if kb not in self._tables:
+                self._tables[kb] = FigureTable(kb, self._settings)
+            return self._tables[kb].search(query)
+        except KnowledgeBaseMissingError as exc:
+            raise ApiError(404, str(exc)) from exc
+        except ValueError as exc:
+            raise ApiError(400, str(exc)) from exc
+
+
+def build_router(assistant: Assistant, figures: FigureTables | None = None) -> APIRouter:
     router = APIRouter()
+    figures = figures or FigureTables(assistant)
+
+    @router.get("/api/figures")
+    async def figure_lookup(q: str = "", year: str = "", kind: str = "", unit: str = "", section: str = "",
+                            kb: str | None = None) -> dict[str, Any]:
+        if len(q) > 200:
+            raise ApiError(413, "关键词过长，请精简到 200 字以内。")
+        rows = await asyncio.to_thread(figures.search, kb, FigureQuery(q, year, kind, unit, section))
+        return {"query": q, "count": len(rows), "rows": rows}
 
     @router.get("/api/health")
     def health() -> dict[str, Any]:

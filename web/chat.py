@@ -38,6 +38,7 @@ CSS = """
 .zq-notice{background:#fee2e2;border-radius:8px;padding:8px 10px;margin:6px 0}
 .zq-warning{background:#fef3c7;border-radius:8px;padding:8px 10px;margin:6px 0}
 .zq-empty{color:var(--body-text-color-subdued)}
+.zq-figure{padding:6px 0;border-bottom:1px solid var(--border-color-primary);line-height:1.7}
 """
 
 # Local fonts only: the default theme would fetch web fonts, and this product runs offline.
@@ -61,8 +62,8 @@ class FeedbackLog:
             f.write(line + "\n")
 
 
-def build_chat(assistant: Assistant, kbs: list[str], default_kb: str) -> gr.Blocks:
-    """The Blocks app; ``kbs`` fills the knowledge-base selector (hidden when there is one)."""
+def build_chat_tab(assistant: Assistant, kbs: list[str], default_kb: str) -> None:
+    """The chat, built inside the caller's Blocks; ``kbs`` fills the selector (hidden when there is one)."""
     feedback = FeedbackLog(assistant.settings.data_dir / "feedback.jsonl")
 
     def respond(message: str, history: list[dict], state: dict, kb: str) -> Iterator[tuple]:
@@ -122,36 +123,33 @@ def build_chat(assistant: Assistant, kbs: list[str], default_kb: str) -> gr.Bloc
     def clear() -> tuple:
         return [], sources_html(None), {"questions": [], "answers": []}, ""
 
-    with gr.Blocks(title="高新区政策与报告问答助手") as demo:
-        gr.Markdown("## 高新区政策与报告问答助手\n回答均摘自已收录文件，并标注来源；原文中以“\\*”隐去的数字会如实说明。")
-        state = gr.State({"questions": [], "answers": []})
-        with gr.Row():
-            with gr.Column(scale=3):
-                kb = gr.Dropdown(choices=kbs, value=default_kb, label="知识库", visible=len(kbs) > 1)
-                chatbot = gr.Chatbot(
-                    label="对话", height=520, elem_id="zq-chat",
-                    examples=[{"text": e} for e in EXAMPLES],
-                    placeholder="请输入关于高新区工作情况与政策的问题，或点击下方示例。",
-                    feedback_options=("Like", "Dislike"),
-                    buttons=["copy", "copy_all"],
-                )
-                with gr.Row():
-                    box = gr.Textbox(placeholder="输入问题，按回车发送", show_label=False, scale=5,
-                                     max_lines=4, elem_id="zq-input")
-                    send = gr.Button("发送", variant="primary", scale=1, elem_id="zq-send")
-                clear_btn = gr.Button("清空对话", variant="secondary", elem_id="zq-clear")
-            with gr.Column(scale=2):
-                gr.Markdown("### 引用来源")
-                panel = gr.HTML(sources_html(None), elem_id="zq-sources")
+    state = gr.State({"questions": [], "answers": []})
+    with gr.Row():
+        with gr.Column(scale=3):
+            kb = gr.Dropdown(choices=kbs, value=default_kb, label="知识库", visible=len(kbs) > 1)
+            chatbot = gr.Chatbot(
+                label="对话", height=520, elem_id="zq-chat",
+                examples=[{"text": e} for e in EXAMPLES],
+                placeholder="请输入关于高新区工作情况与政策的问题，或点击下方示例。",
+                feedback_options=("Like", "Dislike"),
+                buttons=["copy", "copy_all"],
+            )
+            with gr.Row():
+                box = gr.Textbox(placeholder="输入问题，按回车发送", show_label=False, scale=5,
+                                 max_lines=4, elem_id="zq-input")
+                send = gr.Button("发送", variant="primary", scale=1, elem_id="zq-send")
+            clear_btn = gr.Button("清空对话", variant="secondary", elem_id="zq-clear")
+        with gr.Column(scale=2):
+            gr.Markdown("### 引用来源")
+            panel = gr.HTML(sources_html(None), elem_id="zq-sources")
 
-        outputs = [chatbot, panel, state, box]
-        hidden = {"api_visibility": "private"}
-        box.submit(respond, [box, chatbot, state, kb], outputs, api_name="ask")
-        send.click(respond, [box, chatbot, state, kb], outputs, **hidden)
-        chatbot.example_select(pick_example, None, box, **hidden).then(
-            respond, [box, chatbot, state, kb], outputs, **hidden)
-        chatbot.like(on_like, [state], None, **hidden)
-        clear_btn.click(clear, None, outputs, **hidden)
-        chatbot.clear(clear, None, outputs, **hidden)
-        kb.change(clear, None, outputs, **hidden)
-    return demo
+    outputs = [chatbot, panel, state, box]
+    hidden = {"api_visibility": "private"}
+    box.submit(respond, [box, chatbot, state, kb], outputs, api_name="ask")
+    send.click(respond, [box, chatbot, state, kb], outputs, **hidden)
+    chatbot.example_select(pick_example, None, box, **hidden).then(
+        respond, [box, chatbot, state, kb], outputs, **hidden)
+    chatbot.like(on_like, [state], None, **hidden)
+    clear_btn.click(clear, None, outputs, **hidden)
+    chatbot.clear(clear, None, outputs, **hidden)
+    kb.change(clear, None, outputs, **hidden)

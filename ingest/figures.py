@@ -1,0 +1,151 @@
+"""Figure statements: every number-with-unit in a sentence, as rows staff can look up.
+
+"建成道路*条、通车*km" yields two rows (建成道路 · * · 条; 通车 · * · km). Each row
+keeps the metric phrase, the value (a number, a Chinese numeral, or the mask
+``*``), the unit, a qualifier (近, 约, 比增, 提升至, 以上 …), and the period:
+the year from the section heading (or the sentence) and whether it is a
+result (完成) or a plan (计划).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+
+from ingest.chunking import sentence_spans
+
+_UNIT_ALIASES = {"万m²": "万㎡", "万m2": "万㎡", "万m*": "万㎡", "万平方米": "万㎡", "m²": "㎡", "平方米": "㎡",
+                 "％": "%", "公里": "公里", "千米": "km"}
+_UNITS = sorted(
+    ["亿元", "万元", "元", "亿", "万㎡", "万m²", "万m2", "万m*", "万平方米", "㎡", "m²", "平方米", "公里", "千米", "km",
+     "米", "万亩", "亩", "%", "％", "万人", "万个", "家", "个", "所", "条", "人", "项", "名", "处", "栋", "座",
+     "批", "套", "台", "户", "间", "场", "次", "倍", "天"],
+    key=len, reverse=True,
+)
+_NUMBER = r"(?:\*|\d+(?:\.\d+)?|[零一二两三四五六七八九十百千]+(?:点[零一二三四五六七八九]+)?)"
+_FIGURE = re.compile(
+    rf"(?P<value>{_NUMBER}(?:[-~至到]{_NUMBER})?)(?P<more>多|余)?(?P<unit>{'|'.join(re.escape(u) for u in _UNITS)})"
+    r"(?P<after>以上|左右|以下|以内)?"
+)
+# Words in front of a number that qualify it rather than name the metric.
+_QUALIFIERS = sorted(
+    ["比增达", "比增", "同比增长", "增长", "提升至", "提高至", "降至", "下降至", "增至", "达到", "达", "突破",
+     "超过", "超", "近", "约", "从", "由", "不超过", "最高", "最多", "至少", "共", "总计", "合计", "按"],
+    key=len, reverse=True,
+)
+_LEADING_QUALIFIERS = ("最高", "最多", "不超过", "至少", "按")
+_LEADING_NOISE = re.compile(r"^(?:全年|年内|今年|当年|力争|计划|预计|争取|累计|其中|同时|并且|并|已经|已|将|共|全区|等)+")
+_PLAN = re.compile(r"计划|力争|预计|争取|目标|拟|将")
+_RESULT = re.compile(r"全年完成|已完成|累计完成|已建成|共完成")
+_YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
+_QUOTED = re.compile(r"“[^”]{0,20}”")
+_CLAUSE = re.compile(r"[，,；;：:。！？!?（）()]")
+MAX_METRIC_CHARS = 24
+
+
+@dataclass(frozen=True)
+class Figure:
+    metric: str
+    value: str
+    unit: str
+    qualifier: str
+    year: str
+    kind: str  # 完成 (a result) | 计划 (a plan) | "" (cannot tell)
+    sentence: str
+    start: int  # offsets of the figure inside ``sentence``
+    end: int
+
+    @property
+    def masked(self) -> bool:
+        return "*" in self.value
+
+    @property
+    def period(self) -> str:
+        return f"{self.year}年{self.kind}" if self.year else self.kind
+
+    def as_dict(self) -> dict:
+        return {**asdict(self), "masked": self.masked, "period": self.period}
+
+
+def _split_qualifier(text: str) -> tuple[str, str]:
+    """(metric text, qualifier) from the words in front of a number: 近*人, 最高补助50万元, 按…的30%."""
+    for q in _QUALIFIERS:
+        if text.endswith(q):
+            return text[: -len(q)], q
+    for q in _LEADING_QUALIFIERS:
+        if text.startswith(q):
+            return text[len(q):], q
+    return text, ""
+
+
+def _clean_metric(text: str) -> str:
+    text = re.sub(r"(以及|及|和|与)$", "", text.replace("“", "").replace("”", "").replace('"', "")).strip(" 、，,")
+    text = _LEADING_NOISE.sub("", text)
+    return text[-MAX_METRIC_CHARS:]
+
+
+def _period(sentence: str, section: str, title: str) -> tuple[str, str]:
+    """Year and kind: the section heading decides first, then the sentence, then the document title."""
+    years = _YEAR.findall(section) or _YEAR.findall(sentence) or _YEAR.findall(title)
+    year = years[0] if len(set(years)) == 1 else ""
+    if re.search(r"思路|计划|安排|打算|要点", section):
+        kind = "计划"
+    elif re.search(r"情况|总结|回顾|成效|完成", section):
+        kind = "完成"
+    elif _PLAN.search(sentence):
+        kind = "计划"
+    elif _RESULT.search(sentence):
+        kind = "完成"
+    else:
+        kind = ""
+    return year, kind
+
+
+def _masked_spans(sentence: str) -> list[tuple[int, int]]:
+    """Spans that are names, not figures: quoted campaign names (“攻坚*天”)."""
+    return [m.span() for m in _QUOTED.finditer(sentence)]
+
+
+def extract_sentence(sentence: str, section: str = "", title: str = "") -> list[Figure]:
+    """All figure statements in one sentence, in order."""
+    year, kind = _period(sentence, section, title)
+    skip = _masked_spans(sentence)
+    figures: list[Figure] = []
+    last_metric = ""
+    clause_starts = [0] + [m.end() for m in _CLAUSE.finditer(sentence)]
+    for m in _FIGURE.finditer(sentence):
+        s, e = m.span()
+        if any(a <= s < b for a, b in skip):
+            continue
+        value, unit = m.group("value"), _UNIT_ALIASES.get(m.group("unit"), m.group("unit"))
+        before = sentence[:s]
+        if before.endswith(("第", "唯")) or value in ("一", "一一"):
+            continue  # ordinals (第四届) and 唯一 are not figures
+        if unit == "个" and sentence[e:e + 1] in ("月", "年", "季", "小"):
+            continue  # 一个月: a duration, not a count
+        if re.fullmatch(r"(?:19|20)\d\d", value) and sentence[e - len(m.group("unit")) :].startswith("年"):
+            continue
+        clause_start = max(c for c in clause_starts if c <= s)
+        prev_end = figures[-1].end if figures and figures[-1].end > clause_start else clause_start
+        metric_text, qualifier = _split_qualifier(sentence[prev_end:s])
+        # The noun may follow the count: 聚焦*条重点产业链, *个项目竣工.
+        after_unit = re.match(r"[^，,；;。：:！？!?（）()\d*]*", sentence[e:]).group(0)
+        metric = _clean_metric(metric_text)
+        same_clause = bool(figures) and figures[-1].end > clause_start
+        if not metric and last_metric and (same_clause or not after_unit):
+            metric = last_metric  # "比增*%", "*亿、*亿大关": the same metric as the figure before
+        elif after_unit and not after_unit.startswith(("、", "以上", "左右", "的")) and not _split_qualifier(after_unit)[1]:
+            metric = _clean_metric(metric + after_unit)
+        more = m.group("more") or m.group("after") or ""
+        qualifier = "、".join(q for q in (qualifier, more) if q)
+        figures.append(Figure(metric, value, unit, qualifier, year, kind, sentence, s, e))
+        last_metric = metric
+    return figures
+
+
+def extract_figures(text: str, section: str = "", title: str = "") -> list[tuple[int, Figure]]:
+    """(sentence offset in ``text``, figure) for every figure statement in ``text``."""
+    found: list[tuple[int, Figure]] = []
+    for s, e in sentence_spans(text):
+        found.extend((s, f) for f in extract_sentence(text[s:e], section, title))
+    return found

@@ -1,0 +1,161 @@
+"""Figure look-up for staff: which number, which year, which section.
+
+The table is derived from the chunks in Chroma (like the BM25 index), stored
+as SQLite in the data dir (``kb/NAME/figures.sqlite``) and rebuilt when an
+ingestion run changes the knowledge base.
+
+CLI: python -m retrieval.figures 道路 [--year 2023] [--kind 计划] [--unit 条] [--kb NAME] [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sqlite3
+import sys
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ingest.embeddings import get_embeddings
+from ingest.figures import extract_figures
+from ingest.index import collection_version, iter_stored_chunks, open_collection
+from retrieval.normalize import normalize_text, synonym_groups
+from settings import Settings, get_settings, validate_kb_name
+
+COLUMNS = ["metric", "value", "unit", "qualifier", "year", "kind", "period", "masked", "section", "source",
+           "sentence", "fig_start", "fig_end"]
+MAX_ROWS = 500
+
+
+@dataclass
+class FigureQuery:
+    keyword: str = ""
+    year: str = ""
+    kind: str = ""
+    unit: str = ""
+    section: str = ""
+
+
+class FigureTable:
+    """The figure rows of one knowledge base; safe to share between threads."""
+
+    def __init__(self, kb: str | None = None, settings: Settings | None = None) -> None:
+        self.settings = settings or get_settings()
+        self.kb = validate_kb_name(self.settings.default_kb if kb is None else kb)
+        self._lock = threading.Lock()
+        self._version = ""
+        self._db: sqlite3.Connection | None = None
+
+    @property
+    def path(self) -> Path:
+        return self.settings.data_dir / "kb" / self.kb / "figures.sqlite"
+
+    def _connection(self) -> sqlite3.Connection:
+        """The SQLite table, rebuilt from Chroma when the knowledge base changed."""
+        collection = open_collection(self.kb, get_embeddings(self.settings.embedding, self.settings.embed_batch),
+                                     settings=self.settings)
+        version = collection_version(collection)
+        with self._lock:
+            if self._db is not None and version == self._version:
+                return self._db
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            db = sqlite3.connect(self.path, check_same_thread=False)
+            stored = db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)") and \
+                db.execute("SELECT value FROM meta WHERE key='version'").fetchone()
+            if not stored or stored[0] != version:
+                _rebuild(db, collection, version)
+            self._db, self._version = db, version
+            return db
+
+    def search(self, query: FigureQuery) -> list[dict[str, Any]]:
+        """Rows whose metric, sentence or section holds the keyword (or a synonym), filtered."""
+        db = self._connection()
+        where, args = [], []
+        keyword = normalize_text(query.keyword.strip())
+        if keyword:
+            alternatives = [keyword, *synonym_groups().get(keyword, ())]
+            where.append("(" + " OR ".join(["metric_n LIKE ? ESCAPE '\\' OR sentence_n LIKE ? ESCAPE '\\'"]
+                                            * len(alternatives)) + ")")
+            for alt in alternatives:
+                pattern = "%" + alt.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+                args += [pattern, pattern]
+        for column, value in (("year", query.year), ("kind", query.kind), ("unit", query.unit)):
+            if value:
+                where.append(f"{column} = ?")
+                args.append(value)
+        if query.section:
+            where.append("section LIKE ?")
+            args.append(f"%{query.section}%")
+        sql = (f"SELECT {', '.join(COLUMNS)} FROM figures " + (f"WHERE {' AND '.join(where)} " if where else "")
+               + f"ORDER BY source, doc_offset, fig_start LIMIT {MAX_ROWS}")
+        rows = [dict(zip(COLUMNS, r, strict=True)) for r in db.execute(sql, args)]
+        for r in rows:
+            r["masked"] = bool(r["masked"])
+        return rows
+
+    def facets(self) -> dict[str, list[str]]:
+        """Values offered by the filters: years, kinds, units."""
+        db = self._connection()
+        return {c: [v for (v,) in db.execute(f"SELECT DISTINCT {c} FROM figures WHERE {c} != '' ORDER BY {c}")]
+                for c in ("year", "kind", "unit")}
+
+
+def _rebuild(db: sqlite3.Connection, collection, version: str) -> None:
+    db.execute("DROP TABLE IF EXISTS figures")
+    db.execute(
+        "CREATE TABLE figures (metric TEXT, value TEXT, unit TEXT, qualifier TEXT, year TEXT, kind TEXT,"
+        " period TEXT, masked INTEGER, section TEXT, source TEXT, sentence TEXT, fig_start INTEGER, fig_end INTEGER,"
+        " doc_offset INTEGER, metric_n TEXT, sentence_n TEXT, UNIQUE (source, doc_offset, fig_start))"
+    )
+    rows = []
+    for _, text, meta in iter_stored_chunks(collection):
+        base = int(meta.get("start", 0))
+        for offset, f in extract_figures(text, meta.get("section", ""), meta.get("title", "")):
+            rows.append((f.metric, f.value, f.unit, f.qualifier, f.year, f.kind, f.period, int(f.masked),
+                         meta.get("section", ""), meta.get("source", ""), f.sentence, f.start, f.end,
+                         base + offset, normalize_text(f.metric), normalize_text(f.sentence)))
+    # Chunks overlap by a sentence: the UNIQUE key keeps one row per figure of the document.
+    db.executemany("INSERT OR IGNORE INTO figures VALUES (" + ",".join("?" * 16) + ")", rows)
+    db.execute("INSERT OR REPLACE INTO meta VALUES ('version', ?)", (version,))
+    db.commit()
+
+
+def format_rows(rows: list[dict[str, Any]]) -> str:
+    """A readable listing for the CLI."""
+    if not rows:
+        return "没有找到匹配的数据。"
+    lines = []
+    for r in rows:
+        value = f"{r['value']}{r['unit']}" + ("（原文隐去）" if r["masked"] else "")
+        qualifier = f"[{r['qualifier']}] " if r["qualifier"] else ""
+        lines.append(f"{r['period'] or '—'}  {r['metric']}：{qualifier}{value}    {r['source']} · {r['section']}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    s = get_settings()
+    parser = argparse.ArgumentParser(prog="python -m retrieval.figures", description="按关键词、年份查找文件中的数据。")
+    parser.add_argument("keyword", nargs="?", default="", help="关键词，如 道路、高新贷")
+    parser.add_argument("--year", default="", help="年份，如 2023")
+    parser.add_argument("--kind", default="", choices=["", "完成", "计划"], help="完成情况或计划")
+    parser.add_argument("--unit", default="", help="单位，如 亿元、家、条")
+    parser.add_argument("--section", default="", help="章节包含的文字")
+    parser.add_argument("--kb", default=s.default_kb, help=f"知识库名称，默认 {s.default_kb}")
+    parser.add_argument("--json", action="store_true", help="输出 JSON 数组")
+    args = parser.parse_args(argv)
+
+    from ingest.index import KnowledgeBaseMissingError, ModelMismatchError
+
+    try:
+        rows = FigureTable(args.kb, s).search(FigureQuery(args.keyword, args.year, args.kind, args.unit, args.section))
+    except (ValueError, KnowledgeBaseMissingError, ModelMismatchError) as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 2
+    print(json.dumps(rows, ensure_ascii=False, indent=1) if args.json else format_rows(rows))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,91 @@
+"""The 数据速查 tab: figure look-up with filters, a table, context with the figure highlighted, CSV/XLSX export."""
+
+from __future__ import annotations
+
+import csv
+import html
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+
+from retrieval.figures import FigureQuery
+from web.api import ApiError, FigureTables
+
+HEADERS = ["期间", "指标", "限定", "数值", "单位", "章节", "来源"]
+ALL = "全部"
+
+
+def _table_rows(rows: list[dict[str, Any]]) -> list[list[str]]:
+    return [[r["period"] or "—", r["metric"], r["qualifier"], r["value"] + ("（原文隐去）" if r["masked"] else ""),
+             r["unit"], r["section"], r["source"]] for r in rows]
+
+
+def context_html(rows: list[dict[str, Any]]) -> str:
+    """Each row's sentence, escaped, with its figure in <mark>; masked values said to be masked."""
+    if not rows:
+        return '<div class="zq-notice">没有找到匹配的数据，换个关键词或放宽筛选条件试试。</div>'
+    items = []
+    for i, r in enumerate(rows, 1):
+        s, e, sentence = r["fig_start"], r["fig_end"], r["sentence"]
+        marked = (html.escape(sentence[:s]) + f"<mark>{html.escape(sentence[s:e])}</mark>"
+                  + html.escape(sentence[e:]))
+        note = ' <span class="zq-low">原文中该数字以“*”隐去</span>' if r["masked"] else ""
+        items.append(f'<div class="zq-figure"><b>{i}.</b> {marked}{note}'
+                     f'<div class="zq-score">{html.escape(r["source"])} · {html.escape(r["section"])}</div></div>')
+    return "".join(items)
+
+
+def export_files(rows: list[dict[str, Any]]) -> tuple[str, str]:
+    """Write the result table as CSV (UTF-8 with BOM, opens in Excel) and XLSX; return both paths."""
+    from openpyxl import Workbook
+
+    folder = Path(tempfile.mkdtemp(prefix="zoneqa-figures-"))
+    table = [HEADERS + ["原文句子"]] + [row + [r["sentence"]] for row, r in zip(_table_rows(rows), rows, strict=True)]
+    csv_path = folder / "数据速查.csv"
+    with open(csv_path, "w", encoding="utf-8-sig", newline="") as f:
+        csv.writer(f).writerows(table)
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "数据速查"
+    for line in table:
+        sheet.append(line)
+    xlsx_path = folder / "数据速查.xlsx"
+    book.save(xlsx_path)
+    return str(csv_path), str(xlsx_path)
+
+
+def build_figures_tab(figures: FigureTables, kbs: list[str], default_kb: str) -> None:
+    """The tab's components and events, built inside the caller's Blocks."""
+
+    def lookup(keyword: str, year: str, kind: str, unit: str, section: str, kb: str):
+        query = FigureQuery((keyword or "").strip()[:200], "" if year == ALL else year,
+                            "" if kind == ALL else kind, "" if unit == ALL else unit, (section or "").strip())
+        try:
+            rows = figures.search(kb or default_kb, query)
+        except ApiError as exc:
+            return gr.update(value=[]), f'<div class="zq-notice">{html.escape(exc.message)}</div>', None, None
+        csv_path, xlsx_path = export_files(rows)
+        summary = f'<div class="zq-score">共 {len(rows)} 条</div>' if rows else ""
+        return _table_rows(rows), summary + context_html(rows), csv_path, xlsx_path
+
+    with gr.Row():
+        keyword = gr.Textbox(label="关键词", placeholder="如：道路、高新贷、高新技术企业", scale=3, elem_id="zq-fig-q")
+        year = gr.Dropdown([ALL, "2022", "2023"], value=ALL, label="年份", allow_custom_value=True, scale=1)
+        kind = gr.Dropdown([ALL, "完成", "计划"], value=ALL, label="完成/计划", scale=1)
+        unit = gr.Dropdown([ALL, "亿元", "万元", "%", "家", "个", "所", "条", "人", "亩", "万㎡", "km", "公里"],
+                           value=ALL, label="单位", allow_custom_value=True, scale=1)
+        section = gr.Textbox(label="章节包含", placeholder="可选", scale=2)
+        kb = gr.Dropdown(choices=kbs, value=default_kb, label="知识库", visible=len(kbs) > 1, scale=1)
+    search = gr.Button("查询", variant="primary", elem_id="zq-fig-search")
+    table = gr.Dataframe(headers=HEADERS, value=[], interactive=False, wrap=True, elem_id="zq-fig-table")
+    with gr.Row():
+        csv_file = gr.DownloadButton("导出 CSV", value=None, elem_id="zq-fig-csv")
+        xlsx_file = gr.DownloadButton("导出 XLSX", value=None, elem_id="zq-fig-xlsx")
+    context = gr.HTML('<div class="zq-empty">输入关键词后点击“查询”，这里显示每条数据所在的原文句子。</div>',
+                      elem_id="zq-fig-context")
+    inputs = [keyword, year, kind, unit, section, kb]
+    outputs = [table, context, csv_file, xlsx_file]
+    search.click(lookup, inputs, outputs, api_name="figures")
+    keyword.submit(lookup, inputs, outputs, api_visibility="private")

@@ -1,0 +1,21 @@
+"""The web page: the chat tab and the 数据速查 tab in one Gradio Blocks."""
+
+from __future__ import annotations
+
+import gradio as gr
+
+from retrieval.ask import Assistant
+from web.api import FigureTables
+from web.chat import build_chat_tab
+from web.figures_tab import build_figures_tab
+
+
+def build_ui(assistant: Assistant, figures: FigureTables, kbs: list[str], default_kb: str) -> gr.Blocks:
+    with gr.Blocks(title="高新区政策与报告问答助手") as demo:
+        gr.Markdown("## 高新区政策与报告问答助手\n回答均摘自已收录文件，并标注来源；原文中以“\\*”隐去的数字会如实说明。")
+        with gr.Tabs():
+            with gr.Tab("智能问答", id="chat"):
+                build_chat_tab(assistant, kbs, default_kb)
+            with gr.Tab("数据速查", id="figures", elem_id="zq-fig-tab"):
+                build_figures_tab(figures, kbs, default_kb)
+    return demo
