@@ -320,3 +320,34 @@ def test_browser_figure_lookup_tab_with_export(server, tmp_path):
     assert rows[0][:4] == ("期间", "指标", "限定", "数值")
     assert any(r[1] == "建成道路" and r[0] == "2022年完成" for r in rows[1:])
     assert "新启动道路" in csv_text
+
+
+def test_browser_document_with_html_is_shown_as_text(tmp_path):
+    """A document carrying <script> and an onerror image must not run or break the page when cited."""
+    from playwright.sync_api import sync_playwright
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "恶意<b>文件.txt").write_text(
+        "一、测试条款\n高新区测试补贴最高50万元<script>alert('doc')</script><img src=x onerror=\"alert('img')\">。\n",
+        encoding="utf-8")
+    proc, url = _start(tmp_path / "data", env={"ZONEQA_CORPUS": str(docs)})  # ingests docs/ on start
+    try:
+        with sync_playwright() as p:
+            browser = _browser(p)
+            page = browser.new_page()
+            dialogs: list[str] = []
+            page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+            page.goto(url + "/", wait_until="load")
+            page.wait_for_selector("#zq-input textarea", timeout=60000)
+            _ask_in_page(page, "测试补贴最高多少？")
+            page.wait_for_function("document.querySelector('#zq-sources details') !== null", timeout=60000)
+            page.wait_for_timeout(1000)
+            panel = page.locator("#zq-sources").inner_text()
+            assert "<script>alert('doc')</script>" in panel and "恶意<b>文件.txt" in panel
+            assert page.locator("#zq-sources script, #zq-sources img, #zq-chat img[src='x']").count() == 0
+            assert "50万元" in page.locator("#zq-chat .bot").last.inner_text()
+            browser.close()
+        assert dialogs == []
+    finally:
+        _stop(proc)
