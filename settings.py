@@ -65,6 +65,11 @@ class Settings:
     embed_batch: int
     max_input_chars: int
     auth: tuple[str, str] | None
+    llm_base_url: str | None
+    llm_model: str | None
+    llm_api_key: str | None
+    llm_timeout: float
+    llm_context_tokens: int
 
 
 @lru_cache(maxsize=1)
@@ -85,6 +90,11 @@ def get_settings() -> Settings:
         embed_batch=_int("ZONEQA_EMBED_BATCH", 16),
         max_input_chars=_int("ZONEQA_MAX_INPUT_CHARS", 4000),
         auth=_auth(os.environ.get("ZONEQA_AUTH", "")),
+        llm_base_url=os.environ.get("ZONEQA_LLM_BASE_URL") or None,
+        llm_model=os.environ.get("ZONEQA_LLM_MODEL") or None,
+        llm_api_key=os.environ.get("ZONEQA_LLM_API_KEY") or None,
+        llm_timeout=_float("ZONEQA_LLM_TIMEOUT", 20.0),
+        llm_context_tokens=_int("ZONEQA_LLM_CONTEXT_TOKENS", 3000),
     )
 
 

@@ -4,16 +4,33 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
+import re
 import sys
 import threading
 import time
+from typing import Iterator
+
+from langchain_core.language_models import BaseChatModel
 
 from retrieval.answer import compose_answer
-from retrieval.hybrid import HybridSearcher
-from retrieval.schema import AnswerResult
+from retrieval.conversation import condense_question
+from retrieval.hybrid import HybridSearcher, Passage, SearchResult
+from retrieval.llm import (
+    REFUSAL_LLM,
+    Generation,
+    LLMGenerator,
+    LLMUnavailable,
+    answer_messages,
+    make_chat_model,
+    number_passages,
+)
+from retrieval.schema import AnswerResult, Citation
 from settings import Settings, get_settings, validate_kb_name
 
+log = logging.getLogger(__name__)
 LOW_RELEVANCE = 0.5
+LLM_DOWN = "大模型服务暂时不可用，已改用原文摘录回答。"
 
 
 class QuestionError(ValueError):
@@ -21,12 +38,18 @@ class QuestionError(ValueError):
 
 
 class Assistant:
-    """Answers questions over any knowledge base; one searcher per base, shared by threads."""
+    """Answers questions over any knowledge base; one searcher per base, shared by threads.
 
-    def __init__(self, settings: Settings | None = None) -> None:
+    With an LLM endpoint configured (or ``chat_model`` given) relevant questions are answered by the
+    model behind the grounding guards of retrieval.llm; the extractive answer is the fallback.
+    """
+
+    def __init__(self, settings: Settings | None = None, chat_model: BaseChatModel | None = None) -> None:
         self.settings = settings or get_settings()
         self._searchers: dict[str, HybridSearcher] = {}
         self._lock = threading.Lock()
+        model = chat_model or make_chat_model(self.settings)
+        self.llm = LLMGenerator(model, self.settings) if model is not None else None
 
     def searcher(self, kb: str | None = None) -> HybridSearcher:
         kb = validate_kb_name(self.settings.default_kb if kb is None else kb)
@@ -35,9 +58,18 @@ class Assistant:
                 self._searchers[kb] = HybridSearcher(kb, self.settings)
             return self._searchers[kb]
 
-    def ask(self, question: str, kb: str | None = None, k: int | None = None) -> AnswerResult:
-        """Answer ``question`` from knowledge base ``kb``; raises QuestionError for an empty question."""
-        started = time.perf_counter()
+    def condense(self, previous: list[str], question: str) -> str:
+        """A follow-up made standalone: by the model when configured and the rules say it is one."""
+        rewritten = condense_question(previous, question)
+        if self.llm is None or rewritten == question.strip():
+            return rewritten
+        try:
+            return self.llm.condense(previous, question)
+        except LLMUnavailable as exc:
+            log.warning("condensing with the LLM failed, using the rules: %s", exc)
+            return rewritten
+
+    def _search(self, question: str, kb: str | None, k: int | None) -> tuple[str, list[str], SearchResult]:
         question = (question or "").strip()
         if not question:
             raise QuestionError("问题不能为空，请输入要查询的内容。")
@@ -49,21 +81,76 @@ class Assistant:
         if len(question) > limit:
             asked = question[:limit]
             notices.append(f"问题过长（{len(question)} 字），仅按前 {limit} 字检索。")
-        searcher = self.searcher(kb)
-        t0 = time.perf_counter()
-        result = searcher.search(asked, k)
-        t1 = time.perf_counter()
-        answer = compose_answer(result)
-        t2 = time.perf_counter()
+        return question, notices, self.searcher(kb).search(asked, k)
+
+    def _finish(self, answer: AnswerResult, question: str, notices: list[str], times: list[float]) -> AnswerResult:
         answer.question = question
         if not answer.refused and max((c.score for c in answer.citations), default=0) < LOW_RELEVANCE:
             notices.append("检索到的内容与问题相关度较低，请对照引用原文核实。")
         if notices and notices[0].startswith("问题过长"):
             answer.answer = f"（{notices[0]}）" + answer.answer
-        answer.notices = notices
-        answer.timings_ms = {"retrieve": (t1 - t0) * 1000, "answer": (t2 - t1) * 1000,
-                             "total": (t2 - started) * 1000}
+        answer.notices = notices + answer.notices
+        started, searched, done = times
+        answer.timings_ms = {"retrieve": (searched - started) * 1000, "answer": (done - searched) * 1000,
+                             "total": (done - started) * 1000}
         return answer
+
+    def ask(self, question: str, kb: str | None = None, k: int | None = None) -> AnswerResult:
+        """Answer ``question`` from knowledge base ``kb``; raises QuestionError for an empty question."""
+        started = time.perf_counter()
+        question, notices, result = self._search(question, kb, k)
+        searched = time.perf_counter()
+        extractive = compose_answer(result)
+        answer = extractive
+        if self.llm is not None and result.relevant:
+            try:
+                generation, given = self.llm.generate(result.question, result.passages)
+                answer = llm_answer(generation, given, extractive)
+            except LLMUnavailable as exc:
+                log.warning("LLM endpoint failed, answering extractively: %s", exc)
+                extractive.notices.append(LLM_DOWN)
+        return self._finish(answer, question, notices, [started, searched, time.perf_counter()])
+
+    def ask_stream(self, question: str, kb: str | None = None, k: int | None = None) -> Iterator[tuple[str, object]]:
+        """Events ("delta", text) while a model writes, then ("final", AnswerResult) — whose text
+        replaces the streamed one when the guards rejected it."""
+        started = time.perf_counter()
+        question, notices, result = self._search(question, kb, k)
+        searched = time.perf_counter()
+        extractive = compose_answer(result)
+        answer = extractive
+        if self.llm is not None and result.relevant:
+            given = number_passages(result.passages, self.settings.llm_context_tokens)
+            messages = answer_messages(result.question, given)
+            streamed = ""
+            try:
+                for delta in self.llm.stream(messages):
+                    streamed += delta
+                    yield "delta", delta
+                answer = llm_answer(self.llm.finish(messages, streamed, given), given, extractive)
+            except LLMUnavailable as exc:
+                log.warning("LLM endpoint failed, answering extractively: %s", exc)
+                extractive.notices.append(LLM_DOWN)
+        yield "final", self._finish(answer, question, notices, [started, searched, time.perf_counter()])
+
+
+def llm_answer(generation: Generation, given: list[Passage], extractive: AnswerResult) -> AnswerResult:
+    """The model's answer with its citations, or the extractive one when the guards still fail."""
+    if not generation.grounding.ok:
+        log.warning("LLM answer failed the grounding guards: %s", generation.grounding.problems)
+        extractive.grounding = generation.grounding.as_json()
+        extractive.notices.append("大模型的回答未通过核对（" + "；".join(generation.grounding.problems[:2])
+                                  + "），已改用原文摘录回答。")
+        return extractive
+    refused = generation.text.startswith(REFUSAL_LLM[:12])
+    cited = sorted({int(n) for n in re.findall(r"\[(\d{1,3})\]", generation.text) if 1 <= int(n) <= len(given)})
+    citations = [] if refused else [
+        Citation(n, given[n - 1].source, given[n - 1].section, given[n - 1].text, given[n - 1].relevance)
+        for n in cited
+    ]
+    return AnswerResult(extractive.question, generation.text, refused, citations, extractive.passages,
+                        masked=any("*" in c.text for c in citations), generator="llm",
+                        grounding=generation.grounding.as_json())
 
 
 def format_readable(answer: AnswerResult) -> str:

@@ -47,6 +47,8 @@ class AnswerResult:
     timings_ms: dict[str, float] = field(default_factory=dict)
     notices: list[str] = field(default_factory=list)  # shown in the UI (truncation, low relevance)
     masked: bool = False  # a quoted figure is masked as * in the source
+    generator: str = "extractive"  # "llm" when a language model wrote the text
+    grounding: dict[str, Any] = field(default_factory=lambda: {"ok": True, "problems": []})
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -56,4 +58,6 @@ class AnswerResult:
             "citations": [c.as_json() for c in self.citations],
             "passages": [p.as_json() for p in self.passages],
             "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
+            "generator": self.generator,
+            "grounding": self.grounding,
         }

@@ -8,7 +8,7 @@ from retrieval.answer import MASKED_NOTE, REFUSAL
 from retrieval.ask import QuestionError
 from tests.conftest import run_cli
 
-ANSWER_KEYS = {"question", "answer", "refused", "citations", "passages", "timings_ms"}
+ANSWER_KEYS = {"question", "answer", "refused", "citations", "passages", "timings_ms", "generator", "grounding"}
 
 
 def test_patent_centre_figure_is_quoted_masked_and_cited(assistant):

@@ -2,7 +2,6 @@
 
 import json
 
-import pytest
 
 from ingest.figures import extract_figures, extract_sentence
 from ingest.structure import parse_sections

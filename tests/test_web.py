@@ -60,7 +60,8 @@ def _post(url: str, body: dict, headers: dict | None = None) -> tuple[int, dict]
 def test_api_ask_returns_the_answer_json(server):
     status, obj = _post(f"{server}/api/ask", {"question": PATENT_Q, "k": 3})
     assert status == 200
-    assert set(obj) == {"question", "answer", "refused", "citations", "passages", "timings_ms"}
+    assert set(obj) == {"question", "answer", "refused", "citations", "passages", "timings_ms", "generator", "grounding"}
+    assert obj["generator"] == "extractive" and obj["grounding"] == {"ok": True, "problems": []}
     assert "专业人才近*人" in obj["answer"] and obj["citations"][0]["n"] == 1
     assert len(obj["passages"]) == 3
 

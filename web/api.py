@@ -7,6 +7,7 @@ import json
 import logging
 import time
 import uuid
+from contextlib import contextmanager
 from typing import Any, Iterator
 
 from fastapi import APIRouter, Request
@@ -15,7 +16,6 @@ from pydantic import BaseModel, Field
 
 from ingest.index import KnowledgeBaseMissingError, ModelMismatchError, list_knowledge_bases
 from retrieval.ask import Assistant, QuestionError
-from retrieval.conversation import condense_question
 from retrieval.figures import FigureQuery, FigureTable
 from retrieval.schema import AnswerResult
 from web.render import answer_with_sources_text
@@ -51,13 +51,11 @@ class ChatRequest(BaseModel):
     stream: bool = False
 
 
-def answer_or_raise(assistant: Assistant, question: str, kb: str | None, k: int | None = None) -> AnswerResult:
-    """Ask, mapping every expected failure to an ApiError with a clear Chinese message."""
-    limit = assistant.settings.max_input_chars
-    if len(question) > limit:
-        raise ApiError(413, f"问题过长（{len(question)} 字），请精简到 {limit} 字以内。")
+@contextmanager
+def api_errors():
+    """Map the expected failures of asking to ApiError with a clear Chinese message."""
     try:
-        return assistant.ask(question, kb=kb, k=k)
+        yield
     except QuestionError as exc:
         raise ApiError(400, str(exc)) from exc
     except KnowledgeBaseMissingError as exc:
@@ -66,6 +64,19 @@ def answer_or_raise(assistant: Assistant, question: str, kb: str | None, k: int 
         raise ApiError(409, str(exc)) from exc
     except ValueError as exc:  # an invalid knowledge-base name
         raise ApiError(400, str(exc)) from exc
+
+
+def check_length(assistant: Assistant, question: str) -> None:
+    limit = assistant.settings.max_input_chars
+    if len(question) > limit:
+        raise ApiError(413, f"问题过长（{len(question)} 字），请精简到 {limit} 字以内。")
+
+
+def answer_or_raise(assistant: Assistant, question: str, kb: str | None, k: int | None = None) -> AnswerResult:
+    """Ask, mapping every expected failure to an ApiError."""
+    check_length(assistant, question)
+    with api_errors():
+        return assistant.ask(question, kb=kb, k=k)
 
 
 def _text_of(message: ChatMessage) -> str:
@@ -135,7 +146,7 @@ def build_router(assistant: Assistant, figures: FigureTables | None = None) -> A
         users = [_text_of(m) for m in body.messages if m.role == "user"]
         if not users:
             raise ApiError(400, "messages 中没有用户消息。")
-        question = condense_question(users[:-1], users[-1])
+        question = await asyncio.to_thread(assistant.condense, users[:-1], users[-1])
         answer = await asyncio.to_thread(answer_or_raise, assistant, question, kb)
         text = answer_with_sources_text(answer)
         completion_id = f"chatcmpl-{uuid.uuid4().hex[:24]}"

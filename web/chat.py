@@ -12,8 +12,7 @@ from typing import Any, Iterator
 import gradio as gr
 
 from retrieval.ask import Assistant
-from retrieval.conversation import condense_question
-from web.api import ApiError, answer_or_raise
+from web.api import ApiError, api_errors, check_length
 from web.render import answer_markdown, escape_markdown, sources_html
 
 log = logging.getLogger(__name__)
@@ -73,27 +72,40 @@ def build_chat_tab(assistant: Assistant, kbs: list[str], default_kb: str) -> Non
             gr.Warning("请输入问题。")
             yield history, gr.update(), state, message
             return
-        standalone = condense_question(state["questions"], message)
-        history = list(history) + [{"role": "user", "content": escape_markdown(message)}]
+        standalone = assistant.condense(state["questions"], message)
+        history = list(history) + [{"role": "user", "content": escape_markdown(message)},
+                                   {"role": "assistant", "content": ""}]
+        answer, streamed = None, ""
         try:
-            answer = answer_or_raise(assistant, standalone, kb or default_kb)
+            check_length(assistant, standalone)
+            with api_errors():
+                for kind, payload in assistant.ask_stream(standalone, kb or default_kb):
+                    if kind == "delta":  # a language model writing: show its words as they come
+                        streamed += payload
+                        history[-1] = {"role": "assistant", "content": escape_markdown(streamed)}
+                        yield history, gr.update(), state, ""
+                    else:
+                        answer = payload
         except ApiError as exc:
-            history.append({"role": "assistant", "content": escape_markdown(f"⚠️ {exc.message}")})
+            history[-1] = {"role": "assistant", "content": escape_markdown(f"⚠️ {exc.message}")}
             yield history, sources_html(None), state, ""
             return
         except Exception:  # never a stack trace in the page; the server keeps serving
             log.exception("answering failed")
-            history.append({"role": "assistant", "content": "⚠️ 系统暂时无法回答，请稍后再试。"})
+            history[-1] = {"role": "assistant", "content": "⚠️ 系统暂时无法回答，请稍后再试。"}
             yield history, sources_html(None), state, ""
             return
         state["questions"] = state["questions"] + [standalone]
         state["answers"] = state["answers"] + [answer.as_json()]
         full = answer_markdown(answer)
-        history.append({"role": "assistant", "content": ""})
-        panel = sources_html(answer)
-        # Stream the answer; cut only outside a backslash escape so Markdown never shows half of one.
         if standalone != message:
             full += "\n\n" + escape_markdown(f"（按“{standalone}”理解）")
+        panel = sources_html(answer)
+        if streamed:  # the model's text, or the extractive answer that replaced it
+            history[-1] = {"role": "assistant", "content": full}
+            yield history, panel, state, ""
+            return
+        # Stream the extractive answer; cut only outside a backslash escape so Markdown never shows half of one.
         i = 0
         while i < len(full):
             if i:
