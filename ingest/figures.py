@@ -23,7 +23,7 @@ _UNITS = sorted(
     key=len, reverse=True,
 )
 _NUMBER = r"(?:\*|\d+(?:\.\d+)?|[零一二两三四五六七八九十百千]+(?:点[零一二三四五六七八九]+)?)"
-_FIGURE = re.compile(
+FIGURE = re.compile(
     rf"(?P<value>{_NUMBER}(?:[-~至到]{_NUMBER})?)(?P<more>多|余)?(?P<unit>{'|'.join(re.escape(u) for u in _UNITS)})"
     r"(?P<after>以上|左右|以下|以内)?"
 )
@@ -113,7 +113,7 @@ def extract_sentence(sentence: str, section: str = "", title: str = "") -> list[
     figures: list[Figure] = []
     last_metric = ""
     clause_starts = [0] + [m.end() for m in _CLAUSE.finditer(sentence)]
-    for m in _FIGURE.finditer(sentence):
+    for m in FIGURE.finditer(sentence):
         s, e = m.span()
         if any(a <= s < b for a, b in skip):
             continue

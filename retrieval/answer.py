@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 from ingest.chunking import sentence_spans
-from ingest.figures import extract_sentence
+from ingest.figures import FIGURE, extract_sentence
 from retrieval.hybrid import Passage, SearchResult, context_years, coverage
 from retrieval.normalize import normalize_text
 from retrieval.schema import AnswerResult, Citation, RankedPassage
@@ -35,7 +35,6 @@ BRIEF_ANSWER = 60  # an answer shorter than this takes the next sentence along
 _FIGURE_Q = re.compile(r"多少|几|比例|占比|比重|增速|增长|规模|how many|how much|percentage|rate")
 _LIST_Q = re.compile(r"哪些|哪几|有什么|what are|which")
 _DATE_Q = re.compile(r"什么时候|何时|哪年|哪一年|几月|日期|when")
-_HAS_FIGURE = re.compile(r"[\d*０-９一二三四五六七八九十百千万亿]+\s*(?:%|％|亿|万|个|家|所|条|人|亩|km|公里|项|名|多|处|栋|m)")
 # A sentence opening like this leans on the one before it (因此…, 其…, 它…).
 _CONTINUES = re.compile(r"^(因此|所以|因而|故|于是|由此|这|此|其|它|他|她|该|但|而且|并且|同时)")
 # "什么是X" / "X是什么": the answer is the sentence that defines X.
@@ -81,7 +80,7 @@ def _score_sentences(result: SearchResult) -> list[_Candidate]:
             score = coverage(result.query_terms, result.term_weights, context + " " + norm)
             score += RANK_BONUS / p.rank
             score += _year_agreement(result.years, p, norm)
-            if wants_figure and _HAS_FIGURE.search(sentence):
+            if wants_figure and FIGURE.search(sentence):
                 score += 0.1
             if wants_list and ("、" in sentence or "，" in sentence):
                 score += 0.03
@@ -101,7 +100,7 @@ def _select(candidates: list[_Candidate], result: SearchResult) -> list[_Candida
     best = candidates[0]
     chosen = [best]
     same_passage = [c for c in candidates if c.passage is best.passage]
-    if best.end - best.start <= SHORT_SENTENCE and not _HAS_FIGURE.search(best.text):
+    if best.end - best.start <= SHORT_SENTENCE and not FIGURE.search(best.text):
         following = [c for c in same_passage if c.start >= best.end]
         if following:
             chosen.append(min(following, key=lambda c: c.start))
@@ -117,7 +116,7 @@ def _select(candidates: list[_Candidate], result: SearchResult) -> list[_Candida
             continue
         chosen.append(c)
     total = sum(x.end - x.start for x in chosen)
-    answered_figure = bool(_FIGURE_Q.search(result.normalized)) and bool(_HAS_FIGURE.search(best.text))
+    answered_figure = bool(_FIGURE_Q.search(result.normalized)) and bool(FIGURE.search(best.text))
     if total < BRIEF_ANSWER and not answered_figure:
         # A very short answer gains from the sentence after it (the span asked for often runs on).
         following = [c for c in same_passage if c.start >= best.end and c not in chosen]

@@ -97,19 +97,8 @@ class Assistant:
 
     def ask(self, question: str, kb: str | None = None, k: int | None = None) -> AnswerResult:
         """Answer ``question`` from knowledge base ``kb``; raises QuestionError for an empty question."""
-        started = time.perf_counter()
-        question, notices, result = self._search(question, kb, k)
-        searched = time.perf_counter()
-        extractive = compose_answer(result)
-        answer = extractive
-        if self.llm is not None and result.relevant:
-            try:
-                generation, given = self.llm.generate(result.question, result.passages)
-                answer = llm_answer(generation, given, extractive)
-            except LLMUnavailable as exc:
-                log.warning("LLM endpoint failed, answering extractively: %s", exc)
-                extractive.notices.append(LLM_DOWN)
-        return self._finish(answer, question, notices, [started, searched, time.perf_counter()])
+        *_, (_, final) = self.ask_stream(question, kb, k)
+        return final
 
     def ask_stream(self, question: str, kb: str | None = None, k: int | None = None) -> Iterator[tuple[str, object]]:
         """Events ("delta", text) while a model writes, then ("final", AnswerResult) — whose text

@@ -164,11 +164,6 @@ class LLMGenerator:
         second = self._invoke(retry)
         return Generation(second, check_grounding(second, texts), 2)
 
-    def generate(self, question: str, passages: list[Passage]) -> tuple[Generation, list[Passage]]:
-        given = number_passages(passages, self.settings.llm_context_tokens)
-        messages = answer_messages(question, given)
-        return self.finish(messages, self._invoke(messages), given), given
-
     def condense(self, previous: list[str], question: str) -> str:
         prompt = load_prompt("condense").format(history="\n".join(previous[-3:]), question=question)
         rewritten = self._invoke([HumanMessage(prompt)]).splitlines()[0].strip()
