@@ -25,14 +25,16 @@ LEAD_IN_EN = "According to the Chinese source documents: "
 LEAD_IN_TRADITIONAL = "根據資料："
 
 MAX_SENTENCES = 3
-MAX_ANSWER_CHARS = 160
+MAX_ANSWER_CHARS = 200
 RUNNER_UP = 0.85  # a second sentence joins when it scores this close to the best
 SHORT_SENTENCE = 16
 DEFINITION_BONUS = 0.15
 RANK_BONUS = 0.1
 BRIEF_ANSWER = 60  # an answer shorter than this takes the next sentence along
+EXPLAIN_BRIEF = 140  # the same for questions that ask to explain or list
 
 _FIGURE_Q = re.compile(r"多少|几|比例|占比|比重|增速|增长|规模|how many|how much|percentage|rate")
+_EXPLAIN_Q = re.compile(r"什么是|是什么|哪些|为什么|为何|原因|怎么|如何|怎样|特点|作用|有什么|内容")
 _LIST_Q = re.compile(r"哪些|哪几|有什么|what are|which")
 _DATE_Q = re.compile(r"什么时候|何时|哪年|哪一年|几月|日期|when")
 # A sentence opening like this leans on the one before it (因此…, 其…, 它…).
@@ -117,14 +119,21 @@ def _select(candidates: list[_Candidate], result: SearchResult) -> list[_Candida
         chosen.append(c)
     total = sum(x.end - x.start for x in chosen)
     answered_figure = bool(_FIGURE_Q.search(result.normalized)) and bool(FIGURE.search(best.text))
-    if total < BRIEF_ANSWER and not answered_figure:
-        # A very short answer gains from the sentence after it (the span asked for often runs on).
-        following = [c for c in same_passage if c.start >= best.end and c not in chosen]
-        if following:
-            nxt = min(following, key=lambda c: c.start)
-            # A short sentence next opens a new topic ("启动福建科学城建设。"): leave it out.
-            if nxt.end - nxt.start > SHORT_SENTENCE and total + nxt.end - nxt.start <= MAX_ANSWER_CHARS:
-                chosen.append(nxt)
+    # A short answer gains from the sentences after it: the span asked for often runs on, and
+    # questions asking to explain or list (什么是, 哪些, 为什么, 如何) have long answers.
+    brief = EXPLAIN_BRIEF if _EXPLAIN_Q.search(result.normalized) else BRIEF_ANSWER
+    end = max(c.end for c in chosen if c.passage is best.passage)
+    while total < brief and not answered_figure:
+        following = [c for c in same_passage if c.start >= end and c not in chosen]
+        if not following:
+            break
+        nxt = min(following, key=lambda c: c.start)
+        # A short sentence next opens a new topic ("启动福建科学城建设。"): leave it out.
+        if nxt.end - nxt.start <= SHORT_SENTENCE or total + nxt.end - nxt.start > MAX_ANSWER_CHARS:
+            break
+        chosen.append(nxt)
+        total += nxt.end - nxt.start
+        end = nxt.end
     # Read in document order within a passage, passages in rank order.
     chosen.sort(key=lambda c: (c.passage.rank, c.start))
     return _merge_adjacent(chosen)
