@@ -94,7 +94,11 @@ def ensure_index(s: Settings, kb: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    s = get_settings()
+    try:
+        s = get_settings()
+    except ValueError as exc:  # a malformed environment variable
+        print(f"错误：{exc}", file=sys.stderr)
+        return 2
     parser = argparse.ArgumentParser(prog="python app.py", description="启动高新区政策与报告问答助手（网页与 API）。")
     parser.add_argument("--host", default="127.0.0.1", help="监听地址，默认只监听本机 127.0.0.1")
     parser.add_argument("--port", type=int, default=7860, help="端口，默认 7860")
