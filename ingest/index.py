@@ -231,8 +231,9 @@ def embedding_text(title: str, chunk: Chunk) -> str:
     return f"{head}\n{chunk.text}" if head else chunk.text
 
 
-def _chunk_metadata(chunk: Chunk, title: str, file_hash: str) -> dict[str, Any]:
-    return {
+def _chunk_metadata(chunk: Chunk, title: str, file_hash: str, page: int | None = None) -> dict[str, Any]:
+    page_field = {"page": page} if page else {}
+    return {**page_field,
         "source": chunk.source,
         "title": title,
         "section": chunk.section,
@@ -293,7 +294,7 @@ def sync_knowledge_base(
             report.files_removed += 1
             _write_manifest(manifest_path, manifest)
 
-    todo: list[tuple[SourceFile, str, str, list[Chunk]]] = []
+    todo: list[tuple[SourceFile, str, str, list[Chunk], dict[str, int | None]]] = []
     for sf in sources:
         try:
             raw = sf.path.read_bytes()
@@ -319,12 +320,13 @@ def sync_knowledge_base(
             _write_manifest(manifest_path, manifest)
             continue
         chunks = chunk_document(loaded.text, sf.source, s.chunk_chars)
-        todo.append((sf, file_hash, sf.path.stem, chunks))
+        pages = {c.id: loaded.page_of(c.start) for c in chunks} if loaded.page_starts else {}
+        todo.append((sf, file_hash, sf.path.stem, chunks, pages))
 
     bar = tqdm(
-        total=sum(len(c) for *_, c in todo), unit="片段", desc=f"向量化 {kb}", disable=not progress
+        total=sum(len(c) for _, _, _, c, _ in todo), unit="片段", desc=f"向量化 {kb}", disable=not progress
     )
-    for sf, file_hash, title, chunks in todo:
+    for sf, file_hash, title, chunks, pages in todo:
         files[sf.source] = {"path": str(sf.path), "pending": True}
         _write_manifest(manifest_path, manifest)
         collection.delete(where={"source": sf.source})
@@ -337,7 +339,7 @@ def sync_knowledge_base(
                 ids=[c.id for c in batch],
                 embeddings=vectors,
                 documents=[c.text for c in batch],
-                metadatas=[_chunk_metadata(c, title, file_hash) for c in batch],
+                metadatas=[_chunk_metadata(c, title, file_hash, pages.get(c.id)) for c in batch],
             )
             bar.update(len(batch))
         files[sf.source] = {
@@ -375,3 +377,48 @@ def knowledge_base_is_current(kb: str, paths: Iterable[Path] | None = None, sett
         if entry.get("pending") or entry.get("hash") != hashlib.sha256(sf.path.read_bytes()).hexdigest():
             return False
     return kb in list_knowledge_bases(s)
+
+
+# --------------------------------------------------------------------------- management
+
+
+def list_documents(kb: str, settings: Settings | None = None) -> list[dict[str, Any]]:
+    """The files of a knowledge base with their chunk counts, as its manifest records them."""
+    s = settings or get_settings()
+    files = _read_manifest(_manifest_path(validate_kb_name(kb), s)).get("files", {})
+    rows = []
+    for source, entry in sorted(files.items()):
+        path = Path(entry.get("path", ""))
+        rows.append({
+            "source": source, "chunks": entry.get("chunks", 0), "updated": entry.get("updated", ""),
+            "bytes": path.stat().st_size if path.is_file() else None,
+            "status": "已跳过：" + entry["skipped"] if entry.get("skipped") else ("未完成" if entry.get("pending") else "已索引"),
+        })
+    return rows
+
+
+def delete_document(kb: str, source: str, settings: Settings | None = None) -> int:
+    """Remove one file's chunks from a knowledge base; returns how many were removed."""
+    s = settings or get_settings()
+    embeddings = get_embeddings(s.embedding, s.embed_batch)
+    collection = open_collection(kb, embeddings, settings=s)
+    found = collection.get(where={"source": source}, include=[])["ids"]
+    manifest_path = _manifest_path(kb, s)
+    manifest = _read_manifest(manifest_path)
+    if not found and source not in manifest.get("files", {}):
+        raise FileNotFoundError(f"知识库 {kb!r} 中没有文件 {source!r}")
+    collection.delete(where={"source": source})
+    manifest.get("files", {}).pop(source, None)
+    _write_manifest(manifest_path, manifest)
+    collection.modify(metadata={"zoneqa_model": model_id_of(embeddings), "zoneqa_version": uuid.uuid4().hex})
+    return len(found)
+
+
+def drop_knowledge_base(kb: str, settings: Settings | None = None) -> None:
+    """Delete a knowledge base: its Chroma collection and its manifest."""
+    s = settings or get_settings()
+    try:
+        chroma_client(s).delete_collection(collection_name(kb))
+    except Exception as exc:  # chromadb raises NotFoundError / ValueError by version
+        raise KnowledgeBaseMissingError(f"知识库 {kb!r} 不存在") from exc
+    _manifest_path(kb, s).unlink(missing_ok=True)

@@ -90,9 +90,12 @@ class _Store:
 
     def passage(self, row: int) -> Passage:
         m = self.metas[row]
+        section = m.get("section", "")
+        if m.get("page"):  # PDFs: citations name the page
+            section = f"{section} · 第{m['page']}页" if section else f"第{m['page']}页"
         return Passage(
             id=self.ids[row], text=self.texts[row], source=m.get("source", ""), title=m.get("title", ""),
-            section=m.get("section", ""), start=int(m.get("start", 0)), end=int(m.get("end", 0)),
+            section=section, start=int(m.get("start", 0)), end=int(m.get("end", 0)),
         )
 
 
