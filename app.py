@@ -83,11 +83,13 @@ def create_app(s: Settings | None = None, kb: str | None = None):
 def ensure_index(s: Settings, kb: str) -> None:
     """Ingest corpus/ into ``kb`` when it is missing or out of date (incremental, progress on the console)."""
     from ingest.index import knowledge_base_is_current, sync_knowledge_base
+    from web.admin_tab import source_folders
 
-    if s.chroma_host is None and knowledge_base_is_current(kb, [s.corpus_dir], s):
+    roots = source_folders(s, kb, with_corpus=True)  # corpus/ and the files uploaded through the admin tab
+    if s.chroma_host is None and knowledge_base_is_current(kb, roots, s):
         return
     print(f"正在更新知识库 {kb}（来源 {s.corpus_dir}）……", flush=True)
-    report = sync_knowledge_base([s.corpus_dir], kb=kb, settings=s)
+    report = sync_knowledge_base(roots, kb=kb, settings=s)
     for message in report.skipped:
         print(f"跳过：{message}", flush=True)
     print(report.summary(), flush=True)

@@ -65,6 +65,8 @@ class Settings:
     embed_batch: int
     max_input_chars: int
     auth: tuple[str, str] | None
+    admin: tuple[str, str] | None
+    max_upload_mb: int
     llm_base_url: str | None
     llm_model: str | None
     llm_api_key: str | None
@@ -90,6 +92,8 @@ def get_settings() -> Settings:
         embed_batch=_int("ZONEQA_EMBED_BATCH", 16),
         max_input_chars=_int("ZONEQA_MAX_INPUT_CHARS", 4000),
         auth=_auth(os.environ.get("ZONEQA_AUTH", "")),
+        admin=_auth(os.environ.get("ZONEQA_ADMIN", ""), "ZONEQA_ADMIN"),
+        max_upload_mb=_int("ZONEQA_MAX_UPLOAD_MB", 20),
         llm_base_url=os.environ.get("ZONEQA_LLM_BASE_URL") or None,
         llm_model=os.environ.get("ZONEQA_LLM_MODEL") or None,
         llm_api_key=os.environ.get("ZONEQA_LLM_API_KEY") or None,
@@ -98,12 +102,12 @@ def get_settings() -> Settings:
     )
 
 
-def _auth(raw: str) -> tuple[str, str] | None:
+def _auth(raw: str, name: str = "ZONEQA_AUTH") -> tuple[str, str] | None:
     if not raw:
         return None
     user, sep, password = raw.partition(":")
     if not sep or not user or not password:
-        raise ValueError("ZONEQA_AUTH 的格式应为 用户名:密码")
+        raise ValueError(f"{name} 的格式应为 用户名:密码")
     return user, password
 
 

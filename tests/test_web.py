@@ -352,3 +352,78 @@ def test_browser_document_with_html_is_shown_as_text(tmp_path):
         assert dialogs == []
     finally:
         _stop(proc)
+
+
+def test_upload_names_sizes_and_credentials_are_checked(tmp_path, monkeypatch):
+    from tests.conftest import use_env
+
+    use_env(monkeypatch, ZONEQA_DATA=str(tmp_path / "data"), ZONEQA_ADMIN="admin:pw", ZONEQA_MAX_UPLOAD_MB="20")
+    from settings import get_settings
+    from web.admin_tab import AdminError, check_admin, store_uploads
+
+    s = get_settings()
+    with pytest.raises(AdminError):
+        check_admin(s, "admin", "wrong")
+    check_admin(s, "admin", "pw")
+    ok = tmp_path / "ok.txt"
+    ok.write_text("一、测试\n内容。\n", encoding="utf-8")
+    big = tmp_path / "big.txt"
+    with open(big, "wb") as f:
+        f.truncate(50 * 1024 * 1024)  # a 50 MB file
+    stored, refused = store_uploads(s, "default", [
+        ("ok.txt", ok), ("../../etc/evil.txt", ok), ("a/b.txt", ok), ("..txt", ok), (".hidden.txt", ok),
+        ("big.txt", big), ("tool.exe", ok)])
+    assert stored == ["ok.txt"]
+    assert len(refused) == 6 and any("50" in r or "20 MB" in r for r in refused)
+    written = {p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file()}
+    assert written == {"ok.txt", "big.txt", "data/uploads/default/ok.txt"}  # nothing outside the data dir
+
+
+def test_browser_admin_upload_ask_delete(tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    docs = tmp_path / "corpus"
+    docs.mkdir()
+    (docs / "base.txt").write_text("一、概况\n高新区总面积约12平方公里。\n", encoding="utf-8")
+    upload = tmp_path / "新政策.txt"
+    upload.write_text("一、租金补贴\n入驻孵化器的初创企业，首年租金补贴比例为70%。\n", encoding="utf-8")
+    proc, url = _start(tmp_path / "data", env={"ZONEQA_CORPUS": str(docs), "ZONEQA_ADMIN": "admin:pw"})
+    try:
+        with sync_playwright() as p:
+            browser = _browser(p)
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.goto(url + "/", wait_until="load")
+            page.wait_for_selector("#zq-input textarea", timeout=60000)
+            page.get_by_role("tab", name="知识库管理").click()
+            page.locator("#zq-admin-files input[type=file]").set_input_files(str(upload))
+            page.locator("#zq-admin-user textarea, #zq-admin-user input").first.fill("admin")
+            page.locator("#zq-admin-password input, #zq-admin-password textarea").first.fill("wrong")
+            page.locator("#zq-admin-upload").click()
+            page.wait_for_selector("text=管理员用户名或密码不正确", timeout=60000)
+            page.locator("#zq-admin-password input, #zq-admin-password textarea").first.fill("pw")
+            page.locator("#zq-admin-upload").click()
+            page.wait_for_function("document.querySelector('#zq-admin-docs').innerText.includes('新政策.txt')",
+                                   timeout=120000)
+
+            page.get_by_role("tab", name="智能问答").click()
+            page.wait_for_timeout(2500)  # searchers notice a changed knowledge base within 2 s
+            _ask_in_page(page, "初创企业首年租金补贴比例是多少？")
+            page.wait_for_function(
+                "(() => { const b = [...document.querySelectorAll('#zq-chat .bot')].pop(); return b && b.innerText.includes('70%'); })()",
+                timeout=60000)
+            page.wait_for_timeout(800)
+
+            page.get_by_role("tab", name="知识库管理").click()
+            page.locator("#zq-admin-target input").first.fill("新政策.txt")
+            page.locator("#zq-admin-target input").first.press("Enter")
+            page.locator("#zq-admin-delete").click()
+            page.wait_for_selector("text=已删除 新政策.txt", timeout=60000)
+
+            page.get_by_role("tab", name="智能问答").click()
+            page.wait_for_timeout(2500)
+            _ask_in_page(page, "初创企业首年租金补贴比例是多少？")
+            page.wait_for_function("document.querySelector('#zq-sources .zq-notice') !== null", timeout=60000)
+            browser.close()
+        assert not (tmp_path / "data" / "uploads" / "default" / "新政策.txt").exists()
+    finally:
+        _stop(proc)

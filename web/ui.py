@@ -7,6 +7,7 @@ import gradio as gr
 from retrieval.ask import Assistant
 from web.api import FigureTables
 from web.chat import build_chat_tab
+from web.admin_tab import build_admin_tab
 from web.figures_tab import build_figures_tab
 
 
@@ -18,4 +19,6 @@ def build_ui(assistant: Assistant, figures: FigureTables, kbs: list[str], defaul
                 build_chat_tab(assistant, kbs, default_kb)
             with gr.Tab("数据速查", id="figures", elem_id="zq-fig-tab"):
                 build_figures_tab(figures, kbs, default_kb)
+            with gr.Tab("知识库管理", id="admin", elem_id="zq-admin-tab"):
+                build_admin_tab(assistant.settings, default_kb)
     return demo

@@ -1,0 +1,161 @@
+"""The 知识库管理 tab: list, upload, delete and re-index documents. Admin credentials (ZONEQA_ADMIN)
+are required for every change, also on 127.0.0.1; uploads are checked before anything is written."""
+
+from __future__ import annotations
+
+import hmac
+import html
+import logging
+import shutil
+from pathlib import Path
+
+import gradio as gr
+
+from ingest.index import delete_document, list_documents, sync_knowledge_base
+from ingest.loaders import SUPPORTED_SUFFIXES
+from settings import Settings, validate_kb_name
+
+log = logging.getLogger(__name__)
+HEADERS = ["文件", "片段数", "大小（字节）", "更新时间", "状态"]
+
+
+class AdminError(Exception):
+    """A refused admin action; the message is for the user."""
+
+
+def uploads_dir(settings: Settings, kb: str) -> Path:
+    return settings.data_dir / "uploads" / kb
+
+
+def check_admin(settings: Settings, user: str, password: str) -> None:
+    if settings.admin is None:
+        raise AdminError("未设置管理员凭据（环境变量 ZONEQA_ADMIN=用户名:密码），管理功能已关闭。")
+    ok_user = hmac.compare_digest((user or "").encode(), settings.admin[0].encode())
+    ok_password = hmac.compare_digest((password or "").encode(), settings.admin[1].encode())
+    if not (ok_user and ok_password):
+        raise AdminError("管理员用户名或密码不正确。")
+
+
+def safe_upload_name(name: str) -> str:
+    """The file name to store an upload under, or AdminError for a name that could escape the folder."""
+    if not name or "/" in name or "\\" in name or ".." in name or name.startswith(".") or "\x00" in name:
+        raise AdminError(f"文件名 {name!r} 不允许（不能含路径分隔符或“..”）。")
+    if Path(name).suffix.lower() not in SUPPORTED_SUFFIXES:
+        raise AdminError(f"{name}: 不支持的文件类型，支持 {'、'.join(sorted(SUPPORTED_SUFFIXES))}。")
+    return name
+
+
+def store_uploads(settings: Settings, kb: str, files: list[tuple[str, Path]]) -> tuple[list[str], list[str]]:
+    """Copy accepted uploads into the knowledge base's upload folder; returns (stored, refused messages)."""
+    folder = uploads_dir(settings, kb)
+    folder.mkdir(parents=True, exist_ok=True)
+    existing = {r["source"] for r in list_documents(kb, settings)} if (settings.data_dir / "kb" / kb).exists() else set()
+    stored, refused = [], []
+    limit = settings.max_upload_mb * 1024 * 1024
+    for original, temp in files:
+        try:
+            name = safe_upload_name(original)
+            if temp.stat().st_size > limit:
+                raise AdminError(f"{name}: 文件超过 {settings.max_upload_mb} MB 上限。")
+            if name in existing and not (folder / name).exists():
+                raise AdminError(f"{name}: 知识库中已有同名的其他来源文件，请改名后上传。")
+            target = folder / name
+            if target.resolve().parent != folder.resolve():
+                raise AdminError(f"文件名 {original!r} 不允许。")
+            shutil.copyfile(temp, target)
+            stored.append(name)
+        except AdminError as exc:
+            refused.append(str(exc))
+    return stored, refused
+
+
+def source_folders(settings: Settings, kb: str, with_corpus: bool) -> list[Path]:
+    """The folders a knowledge base mirrors: its uploads, and corpus/ for the one the app serves."""
+    uploads_dir(settings, validate_kb_name(kb)).mkdir(parents=True, exist_ok=True)
+    return ([settings.corpus_dir] if with_corpus else []) + [uploads_dir(settings, kb)]
+
+
+def reindex(settings: Settings, kb: str, with_corpus: bool):
+    """Sync the knowledge base with its folders."""
+    return sync_knowledge_base(source_folders(settings, kb, with_corpus), kb=kb, settings=settings)
+
+
+def documents_table(settings: Settings, kb: str) -> list[list]:
+    return [[r["source"], r["chunks"], r["bytes"] or "", r["updated"], r["status"]]
+            for r in list_documents(kb, settings)]
+
+
+def build_admin_tab(settings: Settings, default_kb: str) -> None:
+    """The tab's components and events, built inside the caller's Blocks."""
+
+    def message(kind: str, text: str) -> str:
+        return f'<div class="zq-{kind}">{html.escape(text)}</div>'
+
+    def refresh(kb: str):
+        try:
+            rows = documents_table(settings, kb or default_kb)
+        except ValueError:  # an invalid knowledge-base name typed in
+            rows = []
+        return rows, gr.update(choices=[r[0] for r in rows])
+
+    def upload(user, password, files, kb, progress=gr.Progress(track_tqdm=True)):
+        kb = kb or default_kb
+        try:
+            check_admin(settings, user, password)
+            if not files:
+                raise AdminError("请先选择要上传的文件。")
+            stored, refused = store_uploads(settings, kb, [(Path(f).name, Path(f)) for f in files])
+            report = reindex(settings, kb, kb == default_kb) if stored else None
+        except (AdminError, ValueError) as exc:
+            return (*refresh(kb), message("notice", str(exc)))
+        except Exception:
+            log.exception("upload failed")
+            return (*refresh(kb), message("notice", "上传处理失败，请查看服务器日志。"))
+        lines = [f"已上传：{'、'.join(stored)}" if stored else "没有文件被接受。"] + refused
+        if report:
+            lines += report.skipped + [report.summary()]
+        return (*refresh(kb), message("warning" if refused or (report and report.skipped) else "empty", "\n".join(lines)))
+
+    def delete(user, password, source, kb):
+        kb = kb or default_kb
+        try:
+            check_admin(settings, user, password)
+            if not source:
+                raise AdminError("请选择要删除的文件。")
+            removed = delete_document(kb, source, settings)
+            (uploads_dir(settings, kb) / safe_upload_name(source)).unlink(missing_ok=True)
+        except (AdminError, FileNotFoundError, ValueError, LookupError) as exc:
+            return (*refresh(kb), message("notice", str(exc)))
+        return (*refresh(kb), message("empty", f"已删除 {source}（{removed} 个片段）。"))
+
+    def rebuild(user, password, kb, progress=gr.Progress(track_tqdm=True)):
+        kb = kb or default_kb
+        try:
+            check_admin(settings, user, password)
+            report = reindex(settings, kb, kb == default_kb)
+        except (AdminError, ValueError) as exc:
+            return (*refresh(kb), message("notice", str(exc)))
+        return (*refresh(kb), message("empty", report.summary()))
+
+    if settings.admin is None:
+        gr.HTML(message("notice", "未设置管理员凭据（环境变量 ZONEQA_ADMIN=用户名:密码），管理功能已关闭。"))
+    with gr.Row():
+        user = gr.Textbox(label="管理员用户名", elem_id="zq-admin-user", scale=1)
+        password = gr.Textbox(label="密码", type="password", elem_id="zq-admin-password", scale=1)
+        kb = gr.Textbox(value=default_kb, label="知识库", elem_id="zq-admin-kb", scale=1)
+    docs = gr.Dataframe(headers=HEADERS, value=documents_table(settings, default_kb)
+                        if (settings.data_dir / "kb" / default_kb).exists() else [],
+                        interactive=False, elem_id="zq-admin-docs")
+    files = gr.File(label="上传文件（可多选）", file_count="multiple", elem_id="zq-admin-files")
+    with gr.Row():
+        upload_btn = gr.Button("上传并索引", variant="primary", elem_id="zq-admin-upload")
+        target = gr.Dropdown(choices=[], label="要删除的文件", allow_custom_value=True, elem_id="zq-admin-target")
+        delete_btn = gr.Button("删除", variant="stop", elem_id="zq-admin-delete")
+        rebuild_btn = gr.Button("重新索引", elem_id="zq-admin-reindex")
+    status = gr.HTML(elem_id="zq-admin-status")
+    hidden = {"api_visibility": "private"}
+    outputs = [docs, target, status]
+    upload_btn.click(upload, [user, password, files, kb], outputs, **hidden)
+    delete_btn.click(delete, [user, password, target, kb], outputs, **hidden)
+    rebuild_btn.click(rebuild, [user, password, kb], outputs, **hidden)
+    kb.submit(lambda k: (*refresh(k), ""), [kb], outputs, **hidden)
