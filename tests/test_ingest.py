@@ -148,3 +148,43 @@ def test_invalid_kb_names_are_refused(bad, tmp_path):
     result = run_cli("-m", "ingest", "--kb", bad, "-q", env={"ZONEQA_DATA": str(tmp_path)})
     assert result.returncode == 2
     assert "知识库名称" in result.stderr
+
+
+def test_kill_minus_nine_during_an_upload_then_re_upload(tmp_path, monkeypatch):
+    """The process ingesting an upload dies; after restart the same file uploads again cleanly."""
+    data = tmp_path / "data"
+    use_env(monkeypatch, ZONEQA_DATA=str(data), ZONEQA_ADMIN="admin:pw", ZONEQA_CHUNK_CHARS="300",
+            ZONEQA_EMBED_BATCH="2")
+    from settings import get_settings
+    from web.admin_tab import reindex, store_uploads, uploads_dir
+
+    s = get_settings()
+    base = (ROOT / "corpus" / "高新区2022年工作情况及2023年工作思路.txt").read_text(encoding="utf-8")
+    upload = tmp_path / "年度报告.txt"
+    upload.write_text("\n".join(base.replace("高新区", f"第{i}园区") for i in range(3)), encoding="utf-8")
+    assert store_uploads(s, "default", [("年度报告.txt", upload)]) == (["年度报告.txt"], [])
+
+    env = {**os.environ, "ZONEQA_DATA": str(data), "ZONEQA_CHUNK_CHARS": "300", "ZONEQA_EMBED_BATCH": "2"}
+    proc = subprocess.Popen([sys.executable, "-m", "ingest", str(uploads_dir(s, "default")), "-q"], cwd=ROOT,
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    manifest = data / "kb" / "default" / "manifest.json"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            if any(f.get("pending") for f in json.loads(manifest.read_text(encoding="utf-8"))["files"].values()):
+                time.sleep(1.0)
+                os.kill(proc.pid, signal.SIGKILL)
+                break
+        except (OSError, ValueError, KeyError):
+            pass
+        time.sleep(0.05)
+    assert proc.wait(timeout=30) == -signal.SIGKILL, "the upload's ingestion finished before it could be killed"
+
+    assert store_uploads(s, "default", [("年度报告.txt", upload)]) == (["年度报告.txt"], [])
+    report = reindex(s, "default", with_corpus=False)
+    assert report.files_written == 1
+    from ingest.chunking import chunk_document
+
+    expected = {c.id for c in chunk_document(upload.read_text(encoding="utf-8"), "年度报告.txt", 300)}
+    stored = [cid for cid, _, _ in _stored()]
+    assert len(stored) == len(set(stored)) and set(stored) == expected
