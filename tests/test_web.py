@@ -169,6 +169,12 @@ def _browser(p):
         "--disable-background-networking", "--disable-component-update", "--disable-sync"])
 
 
+def _open(page, url: str) -> None:
+    """Load the app and wait for the question box (not for network idle: the page keeps a queue open)."""
+    page.goto(url + "/", wait_until="load")
+    page.wait_for_selector("#zq-input textarea", timeout=60000)
+
+
 def _ask_in_page(page, question: str) -> None:
     box = page.locator("#zq-input textarea")
     box.fill(question)
@@ -191,8 +197,7 @@ def test_browser_chat_answers_with_an_openable_source(server, tmp_path):
         browser = _browser(p)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.on("request", lambda r: outside.append(r.url) if not r.url.startswith((server, "data:", "blob:")) else None)
-        page.goto(server + "/", wait_until="load")
-        page.wait_for_selector("#zq-input textarea", timeout=60000)
+        _open(page, server)
         assert "2023年道路建设有什么计划？" in page.content()  # example questions on the empty chat
         _ask_in_page(page, PATENT_Q)
         page.wait_for_function("document.querySelector('#zq-sources mark') !== null", timeout=60000)
@@ -218,8 +223,7 @@ def test_browser_escapes_html_and_survives_bad_input(server, tmp_path):
         page = browser.new_page()
         dialogs: list[str] = []
         page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-        page.goto(server + "/", wait_until="load")
-        page.wait_for_selector("#zq-input textarea", timeout=60000)
+        _open(page, server)
         _ask_in_page(page, '<img src=x onerror="alert(1)"><script>alert(2)</script>高新贷发放了多少？')
         page.wait_for_function("document.querySelectorAll('#zq-chat .bot').length >= 1", timeout=60000)
         page.wait_for_timeout(1500)
@@ -245,8 +249,7 @@ def test_browser_follow_up_feedback_and_clear(server, corpus_kb):
     with sync_playwright() as p:
         browser = _browser(p)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.goto(server + "/", wait_until="load")
-        page.wait_for_selector("#zq-input textarea", timeout=60000)
+        _open(page, server)
         page.locator("#zq-input textarea").press("Enter")  # empty message: a warning, nothing sent
         page.wait_for_selector("text=请输入问题。", timeout=30000)
         assert page.locator("#zq-chat .user").count() == 0
@@ -295,8 +298,7 @@ def test_browser_figure_lookup_tab_with_export(server, tmp_path):
     with sync_playwright() as p:
         browser = _browser(p)
         page = browser.new_page(viewport={"width": 1400, "height": 1100}, accept_downloads=True)
-        page.goto(server + "/", wait_until="load")
-        page.wait_for_selector("#zq-input textarea", timeout=60000)
+        _open(page, server)
         page.get_by_role("tab", name="数据速查").click()
         page.locator("#zq-fig-q textarea, #zq-fig-q input").first.fill("道路")
         page.locator("#zq-fig-search").click()
@@ -339,8 +341,7 @@ def test_browser_document_with_html_is_shown_as_text(tmp_path):
             page = browser.new_page()
             dialogs: list[str] = []
             page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-            page.goto(url + "/", wait_until="load")
-            page.wait_for_selector("#zq-input textarea", timeout=60000)
+            _open(page, url)
             _ask_in_page(page, "测试补贴最高多少？")
             page.wait_for_function("document.querySelector('#zq-sources details') !== null", timeout=60000)
             page.wait_for_timeout(1000)
@@ -392,8 +393,7 @@ def test_browser_admin_upload_ask_delete(tmp_path):
         with sync_playwright() as p:
             browser = _browser(p)
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            page.goto(url + "/", wait_until="load")
-            page.wait_for_selector("#zq-input textarea", timeout=60000)
+            _open(page, url)
             page.get_by_role("tab", name="知识库管理").click()
             page.locator("#zq-admin-files input[type=file]").set_input_files(str(upload))
             page.locator("#zq-admin-user textarea, #zq-admin-user input").first.fill("admin")
