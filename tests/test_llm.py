@@ -155,3 +155,42 @@ def test_check_grounding_rules():
 def test_local_token_count_needs_no_download():
     assert count_tokens("国家专利审查") == 6
     assert 2 <= count_tokens("hello world") <= 4
+
+
+def test_a_dead_endpoint_falls_back(corpus_kb, monkeypatch):
+    from tests.conftest import free_port
+
+    use_env(monkeypatch, ZONEQA_DATA=str(corpus_kb), ZONEQA_LLM_BASE_URL=f"http://127.0.0.1:{free_port()}/v1",
+            ZONEQA_LLM_MODEL="nobody-home", ZONEQA_LLM_TIMEOUT="2")
+    from retrieval.ask import Assistant
+
+    a = Assistant().ask(PATENT_Q)
+    assert a.generator == "extractive" and "专业人才近*人" in a.answer
+    assert any("暂时不可用" in n for n in a.notices)
+
+
+def test_openai_api_streams_model_tokens_and_replaces_a_failed_answer(corpus_kb, llm_server):
+    from openai import OpenAI
+
+    from tests.test_web import _start, _stop
+
+    proc, url = _start(corpus_kb, "--skip-ingest", env={"ZONEQA_LLM_BASE_URL": llm_server.url,
+                                                        "ZONEQA_LLM_MODEL": "fake-qwen", "ZONEQA_LLM_TIMEOUT": "5"})
+    try:
+        client = OpenAI(base_url=f"{url}/v1", api_key="unused")
+
+        def streamed() -> str:
+            return "".join(c.choices[0].delta.content or "" for c in client.chat.completions.create(
+                model="zoneqa", stream=True, messages=[{"role": "user", "content": PATENT_Q}]) if c.choices)
+
+        llm_server.script = _cited("国家专利审查协作分中心已集聚专业人才近*人（原文中该数字以“*”隐去）[{n}]。")
+        good = streamed()
+        assert good.startswith("国家专利审查协作分中心已集聚专业人才近*人（原文中") and "来源：" in good
+        assert "未通过核对" not in good
+        llm_server.script = _cited("专业人才近1234人[{n}]。")
+        bad = streamed()
+        assert bad.startswith("专业人才近1234人")  # the words streamed as the model wrote them...
+        replacement = bad.split("已替换为下面的回答）", 1)[1]  # ...then the guarded replacement
+        assert "1234" not in replacement and "专业人才近*人" in replacement and "来源：" in replacement
+    finally:
+        _stop(proc)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import logging
 import time
@@ -147,31 +148,57 @@ def build_router(assistant: Assistant, figures: FigureTables | None = None) -> A
         if not users:
             raise ApiError(400, "messages 中没有用户消息。")
         question = await asyncio.to_thread(assistant.condense, users[:-1], users[-1])
-        answer = await asyncio.to_thread(answer_or_raise, assistant, question, kb)
-        text = answer_with_sources_text(answer)
         completion_id = f"chatcmpl-{uuid.uuid4().hex[:24]}"
         created = int(time.time())
-        if not body.stream:
-            return {
-                "id": completion_id, "object": "chat.completion", "created": created, "model": body.model,
-                "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
-                "usage": {"prompt_tokens": len(question), "completion_tokens": len(text),
-                          "total_tokens": len(question) + len(text)},
-            }
-        return StreamingResponse(_stream(completion_id, created, body.model, text), media_type="text/event-stream")
+        if body.stream:
+            # Validation and search happen before the first byte, so bad input still gets a 4xx.
+            check_length(assistant, question)
+            events = assistant.ask_stream(question, kb)
+
+            def first_event():
+                with api_errors():
+                    return next(events)
+
+            head = await asyncio.to_thread(first_event)
+            return StreamingResponse(_stream(completion_id, created, body.model, itertools.chain([head], events)),
+                                     media_type="text/event-stream")
+        answer = await asyncio.to_thread(answer_or_raise, assistant, question, kb)
+        text = answer_with_sources_text(answer)
+        return {
+            "id": completion_id, "object": "chat.completion", "created": created, "model": body.model,
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
+            "usage": {"prompt_tokens": len(question), "completion_tokens": len(text),
+                      "total_tokens": len(question) + len(text)},
+        }
 
     return router
 
 
-def _stream(completion_id: str, created: int, model: str, text: str) -> Iterator[str]:
+def _stream(completion_id: str, created: int, model: str, events: Iterator[tuple[str, Any]]) -> Iterator[str]:
+    """Server-sent chunks: the model's words as they come (when one writes), then the sources.
+    If the guards replaced the streamed words, a notice and the replacement follow them."""
     def chunk(delta: dict[str, str], finish: str | None = None) -> str:
         obj = {"id": completion_id, "object": "chat.completion.chunk", "created": created, "model": model,
                "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}
         return f"data: {json.dumps(obj, ensure_ascii=False)}\n\n"
 
     yield chunk({"role": "assistant", "content": ""})
-    for i in range(0, len(text), STREAM_PIECE):
-        yield chunk({"content": text[i : i + STREAM_PIECE]})
+    streamed, final = "", None
+    for kind, payload in events:
+        if kind == "delta":
+            streamed += payload
+            yield chunk({"content": payload})
+        else:
+            final = payload
+    text = answer_with_sources_text(final)
+    if not streamed:
+        rest = text
+    elif final.answer.strip() == streamed.strip():
+        rest = text[len(final.answer):]
+    else:
+        rest = "\n\n（以上内容未通过核对，已替换为下面的回答）\n" + text
+    for i in range(0, len(rest), STREAM_PIECE):
+        yield chunk({"content": rest[i : i + STREAM_PIECE]})
     yield chunk({}, "stop")
     yield "data: [DONE]\n\n"
 
