@@ -143,13 +143,12 @@ def build_admin_tab(settings: Settings, default_kb: str) -> None:
         user = gr.Textbox(label="管理员用户名", elem_id="zq-admin-user", scale=1)
         password = gr.Textbox(label="密码", type="password", elem_id="zq-admin-password", scale=1)
         kb = gr.Textbox(value=default_kb, label="知识库", elem_id="zq-admin-kb", scale=1)
-    docs = gr.Dataframe(headers=HEADERS, value=documents_table(settings, default_kb)
-                        if (settings.data_dir / "kb" / default_kb).exists() else [],
-                        interactive=False, elem_id="zq-admin-docs")
+    initial = documents_table(settings, default_kb) if (settings.data_dir / "kb" / default_kb).exists() else []
+    docs = gr.Dataframe(headers=HEADERS, value=initial, interactive=False, elem_id="zq-admin-docs")
     files = gr.File(label="上传文件（可多选）", file_count="multiple", elem_id="zq-admin-files")
     with gr.Row():
         upload_btn = gr.Button("上传并索引", variant="primary", elem_id="zq-admin-upload")
-        target = gr.Dropdown(choices=[], label="要删除的文件", allow_custom_value=True, elem_id="zq-admin-target")
+        target = gr.Dropdown(choices=[r[0] for r in initial], label="要删除的文件", allow_custom_value=True, elem_id="zq-admin-target")
         delete_btn = gr.Button("删除", variant="stop", elem_id="zq-admin-delete")
         rebuild_btn = gr.Button("重新索引", elem_id="zq-admin-reindex")
     status = gr.HTML(elem_id="zq-admin-status")
