@@ -31,6 +31,7 @@ SHORT_SENTENCE = 16
 DEFINITION_BONUS = 0.15
 RANK_BONUS = 0.1
 BRIEF_ANSWER = 60  # an answer shorter than this takes the next sentence along
+EXTEND_MIN_COVERAGE = 0.1
 EXPLAIN_BRIEF = 140  # the same for questions that ask to explain or list
 
 _FIGURE_Q = re.compile(r"多少|几|比例|占比|比重|增速|增长|规模|how many|how much|percentage|rate")
@@ -50,6 +51,7 @@ class _Candidate:
     start: int  # offsets inside passage.text
     end: int
     score: float
+    own: float = 0.0  # coverage of the question by the sentence alone, without its headings
 
     @property
     def text(self) -> str:
@@ -90,7 +92,7 @@ def _score_sentences(result: SearchResult) -> list[_Candidate]:
                 score += 0.1
             if subject and (norm.startswith(subject) or re.search(re.escape(subject) + r"[(（，,]?[^。]{0,30}?(是|为|指)", norm)):
                 score += DEFINITION_BONUS
-            candidates.append(_Candidate(p, s, e, score))
+            candidates.append(_Candidate(p, s, e, score, coverage(result.query_terms, result.term_weights, norm)))
     candidates.sort(key=lambda c: -c.score)
     return candidates
 
@@ -128,8 +130,11 @@ def _select(candidates: list[_Candidate], result: SearchResult) -> list[_Candida
         if not following:
             break
         nxt = min(following, key=lambda c: c.start)
-        # A short sentence next opens a new topic ("启动福建科学城建设。"): leave it out.
-        if nxt.end - nxt.start <= SHORT_SENTENCE or total + nxt.end - nxt.start > MAX_ANSWER_CHARS:
+        # A short sentence without figures opens a new topic ("启动福建科学城建设。"): leave it out.
+        opens_topic = nxt.end - nxt.start <= SHORT_SENTENCE and not FIGURE.search(nxt.text)
+        # Past the first addition, only sentences that still speak to the question.
+        drifts = end > best.end and nxt.own < EXTEND_MIN_COVERAGE
+        if opens_topic or drifts or total + nxt.end - nxt.start > MAX_ANSWER_CHARS:
             break
         chosen.append(nxt)
         total += nxt.end - nxt.start
