@@ -37,7 +37,7 @@ _LEADING_QUALIFIERS = ("最高", "最多", "不超过", "至少", "按")
 _LEADING_NOISE = re.compile(r"^(?:全年|年内|今年|当年|力争|计划|预计|争取|累计|其中|同时|并且|并|已经|已|将|共|全区|等)+")
 _PLAN = re.compile(r"计划|力争|预计|争取|目标|拟|将")
 _RESULT = re.compile(r"全年完成|已完成|累计完成|已建成|共完成")
-_YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
+YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")  # a year as the documents write it; shared by retrieval
 _QUOTED = re.compile(r"“[^”]{0,20}”")
 _CLAUSE = re.compile(r"[，,；;：:。！？!?（）()]")
 MAX_METRIC_CHARS = 24
@@ -86,7 +86,7 @@ def _clean_metric(text: str) -> str:
 
 def _period(sentence: str, section: str, title: str) -> tuple[str, str]:
     """Year and kind: the section heading decides first, then the sentence, then the document title."""
-    years = _YEAR.findall(section) or _YEAR.findall(sentence) or _YEAR.findall(title)
+    years = YEAR.findall(section) or YEAR.findall(sentence) or YEAR.findall(title)
     year = years[0] if len(set(years)) == 1 else ""
     if re.search(r"思路|计划|安排|打算|要点", section):
         kind = "计划"

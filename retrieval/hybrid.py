@@ -7,7 +7,6 @@ processes can share one Chroma server.
 
 from __future__ import annotations
 
-import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -18,6 +17,7 @@ from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 
 from ingest.embeddings import get_embeddings
+from ingest.figures import YEAR
 from ingest.index import collection_version, iter_stored_chunks, open_collection
 from retrieval.fusion import RRF_K, reciprocal_rank_fusion
 from retrieval.keyword import KeywordIndex
@@ -32,7 +32,6 @@ from retrieval.normalize import (
 )
 from settings import Settings, get_settings, validate_kb_name
 
-YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
 VERSION_CHECK_SECONDS = 2.0
 
 
