@@ -117,7 +117,7 @@ def open_collection(kb: str, embeddings: Embeddings, create: bool = False, setti
             name,
             embedding_function=adapter,
             configuration={"hnsw": {"space": "cosine"}},
-            metadata={"zoneqa_model": model_id, "zoneqa_version": uuid.uuid4().hex},
+            metadata=_versioned(model_id),
         )
     else:
         try:
@@ -133,6 +133,11 @@ def open_collection(kb: str, embeddings: Embeddings, create: bool = False, setti
             f"请运行 python -m ingest --kb {kb} --rebuild 重建索引。"
         )
     return collection
+
+
+def _versioned(model_id: str) -> dict[str, str]:
+    """Collection metadata after a change: a new version tells searchers to reload."""
+    return {"zoneqa_model": model_id, "zoneqa_version": uuid.uuid4().hex}
 
 
 def collection_version(collection) -> str:
@@ -244,6 +249,16 @@ def _chunk_metadata(chunk: Chunk, title: str, file_hash: str, page: int | None =
     }
 
 
+def _chunker_id(s: Settings) -> str:
+    return f"{CHUNKER_VERSION}:{s.chunk_chars}"
+
+
+def _entry_is_current(entry: dict[str, Any] | None, file_hash: str, model_id: str, chunker: str) -> bool:
+    """A manifest entry that needs no work: same bytes, same model, same chunking, not left half-done."""
+    return bool(entry and entry.get("hash") == file_hash and entry.get("model") == model_id
+                and entry.get("chunker") == chunker and not entry.get("pending"))
+
+
 def _is_under(path: str, roots: list[Path]) -> bool:
     p = Path(path)
     return any(p == r or r in p.parents for r in roots)
@@ -279,7 +294,7 @@ def sync_knowledge_base(
     manifest = _read_manifest(manifest_path)
     files: dict[str, dict[str, Any]] = manifest.setdefault("files", {})
     model_id = model_id_of(embeddings)
-    chunker = f"{CHUNKER_VERSION}:{s.chunk_chars}"
+    chunker = _chunker_id(s)
 
     sources = discover(roots)
     report.files_seen = len(sources)
@@ -303,8 +318,7 @@ def sync_knowledge_base(
             continue
         file_hash = hashlib.sha256(raw).hexdigest()
         entry = files.get(sf.source)
-        if (entry and entry.get("hash") == file_hash and entry.get("model") == model_id
-                and entry.get("chunker") == chunker and not entry.get("pending")):
+        if _entry_is_current(entry, file_hash, model_id, chunker):
             report.files_unchanged += 1
             continue
         try:
@@ -356,14 +370,14 @@ def sync_knowledge_base(
     bar.close()
 
     if report.files_written or report.files_removed or rebuild:
-        collection.modify(metadata={"zoneqa_model": model_id, "zoneqa_version": uuid.uuid4().hex})
+        collection.modify(metadata=_versioned(model_id))
     report.chunks_total = collection.count()
     report.seconds = time.perf_counter() - started
     return report
 
 
 def knowledge_base_is_current(kb: str, paths: Iterable[Path] | None = None, settings: Settings | None = None) -> bool:
-    """True when ``kb`` exists and its manifest matches the files under ``paths``."""
+    """True when ``kb`` exists and a sync of ``paths`` would have nothing to do."""
     s = settings or get_settings()
     manifest = _read_manifest(_manifest_path(kb, s)).get("files", {})
     try:
@@ -372,9 +386,10 @@ def knowledge_base_is_current(kb: str, paths: Iterable[Path] | None = None, sett
         return False
     if not manifest or set(manifest) != {sf.source for sf in sources}:
         return False
+    model_id = model_id_of(get_embeddings(s.embedding, s.embed_batch))
     for sf in sources:
-        entry = manifest[sf.source]
-        if entry.get("pending") or entry.get("hash") != hashlib.sha256(sf.path.read_bytes()).hexdigest():
+        file_hash = hashlib.sha256(sf.path.read_bytes()).hexdigest()
+        if not _entry_is_current(manifest[sf.source], file_hash, model_id, _chunker_id(s)):
             return False
     return kb in list_knowledge_bases(s)
 
@@ -410,7 +425,7 @@ def delete_document(kb: str, source: str, settings: Settings | None = None) -> i
     collection.delete(where={"source": source})
     manifest.get("files", {}).pop(source, None)
     _write_manifest(manifest_path, manifest)
-    collection.modify(metadata={"zoneqa_model": model_id_of(embeddings), "zoneqa_version": uuid.uuid4().hex})
+    collection.modify(metadata=_versioned(model_id_of(embeddings)))
     return len(found)
 
 

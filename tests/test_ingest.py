@@ -188,3 +188,19 @@ def test_kill_minus_nine_during_an_upload_then_re_upload(tmp_path, monkeypatch):
     expected = {c.id for c in chunk_document(upload.read_text(encoding="utf-8"), "年度报告.txt", 300)}
     stored = [cid for cid, _, _ in _stored()]
     assert len(stored) == len(set(stored)) and set(stored) == expected
+
+
+def test_start_up_check_sees_a_changed_chunk_size(tmp_path, monkeypatch):
+    """app.py skips ingestion when the knowledge base is current: a new chunk size must make it stale."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    _write(docs / "policy.txt", POLICY)
+    use_env(monkeypatch, ZONEQA_DATA=str(tmp_path / "data"))
+    from ingest.index import knowledge_base_is_current, sync_knowledge_base
+
+    sync_knowledge_base([docs], progress=False)
+    assert knowledge_base_is_current("default", [docs])
+    use_env(monkeypatch, ZONEQA_DATA=str(tmp_path / "data"), ZONEQA_CHUNK_CHARS="120")
+    assert not knowledge_base_is_current("default", [docs])
+    assert sync_knowledge_base([docs], progress=False).files_written == 1
+    assert knowledge_base_is_current("default", [docs])
