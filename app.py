@@ -44,19 +44,22 @@ def _credentials_ok(header: str, auth: tuple[str, str]) -> bool:
 
 def create_app(s: Settings | None = None, kb: str | None = None):
     """The FastAPI app with the API routes and the chat mounted at /."""
+    from retrieval.ask import Assistant
+
+    s = s or get_settings()
+    default_kb = validate_kb_name(kb or s.default_kb)
+    assistant = Assistant(s)
+    assistant.warm_up(default_kb)  # loads the index while the page is being built
+
     import gradio as gr
     from fastapi import FastAPI, Request
     from fastapi.responses import JSONResponse
 
     from ingest.index import list_knowledge_bases
-    from retrieval.ask import Assistant
     from web.api import FigureTables, build_router, install_error_handlers
     from web.chat import CSS, THEME
     from web.ui import build_ui
 
-    s = s or get_settings()
-    default_kb = validate_kb_name(kb or s.default_kb)
-    assistant = Assistant(s)
     app = FastAPI(title="ZoneQA", docs_url="/api/docs", redoc_url=None)
     install_error_handlers(app)
 

@@ -73,6 +73,10 @@ class Settings:
     llm_timeout: float
     llm_context_tokens: int
 
+    def kb_dir(self, kb: str) -> Path:
+        """This process's files for one knowledge base (manifest, caches), under the data dir."""
+        return self.data_dir / "kb" / kb
+
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:

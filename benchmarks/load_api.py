@@ -1,10 +1,13 @@
-"""Load benchmark for POST /api/ask on loopback (bounded: a fixed number of requests).
+"""Load benchmark for POST /api/ask on loopback, bounded by time or by a number of requests.
 
-    python -m benchmarks.load_api [--requests 200] [--clients 16] [--kb default] [--url URL]
+    python -m benchmarks.load_api [--clients 16 64] [--duration 60 | --requests 200] [--kb default] [--url URL]
 
 Without --url it starts `python app.py --skip-ingest` on a free loopback port, reports
 how long the app took to answer /api/health (start-up with an existing index), runs
-the load, and stops the app. Questions cycle through evaluation/questions/seed.jsonl.
+one load per --clients value, and stops the app. While the load runs it samples the
+app's resident memory (RSS) once a second and reports first/last/peak and the trend
+over the run (least-squares slope in MiB per minute). Questions cycle through
+evaluation/questions/seed.jsonl.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -25,7 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -43,60 +47,133 @@ def _wait_healthy(url: str, timeout: float) -> float:
     raise TimeoutError(f"{url} did not become healthy in {timeout:.0f}s")
 
 
-def _ask(url: str, question: str, kb: str) -> tuple[bool, float]:
+def ask(url: str, question: str, kb: str, timeout: float = 60) -> tuple[bool, float]:
+    """POST one question; (answered with an answer JSON, milliseconds)."""
     body = json.dumps({"question": question, "kb": kb}).encode()
     req = urllib.request.Request(f"{url}/api/ask", data=body, method="POST",
                                  headers={"Content-Type": "application/json"})
     t0 = time.perf_counter()
     try:
-        with urllib.request.urlopen(req, timeout=60) as resp:
+        with urllib.request.urlopen(req, timeout=timeout) as resp:
             ok = resp.status == 200 and "answer" in json.loads(resp.read())
     except (urllib.error.URLError, OSError, ValueError):
         ok = False
     return ok, (time.perf_counter() - t0) * 1000
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--requests", type=int, default=200)
-    parser.add_argument("--clients", type=int, default=16)
-    parser.add_argument("--kb", default="default")
-    parser.add_argument("--url", default=None, help="an already running app; default: start one")
-    args = parser.parse_args()
-
-    questions = [json.loads(l)["question"] for l in
-                 (ROOT / "evaluation/questions/seed.jsonl").read_text(encoding="utf-8").splitlines() if l.strip()]
-    proc = None
-    url = args.url
-    if url is None:
-        port = _free_port()
-        url = f"http://127.0.0.1:{port}"
-        proc = subprocess.Popen([sys.executable, "app.py", "--skip-ingest", "--port", str(port)], cwd=ROOT,
-                                env=os.environ.copy(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+def rss_mib(pid: int) -> float | None:
+    """Resident memory of a process (Linux /proc), None when it is gone."""
     try:
-        startup = _wait_healthy(url, 180)
-        _ask(url, questions[0], args.kb)  # first query loads the index
-        work = [questions[i % len(questions)] for i in range(args.requests)]
-        t0 = time.perf_counter()
-        with ThreadPoolExecutor(args.clients) as pool:
-            results = list(pool.map(lambda q: _ask(url, q, args.kb), work))
-        wall = time.perf_counter() - t0
-    finally:
-        if proc:
-            proc.terminate()
-            proc.wait(timeout=30)
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        return None
+    return None
+
+
+def _slope_per_minute(samples: list[tuple[float, float]]) -> float:
+    """Least-squares slope of (seconds, MiB) samples, in MiB per minute."""
+    if len(samples) < 3:
+        return 0.0
+    xs, ys = [t for t, _ in samples], [m for _, m in samples]
+    mx, my = statistics.fmean(xs), statistics.fmean(ys)
+    var = sum((x - mx) ** 2 for x in xs)
+    return 60 * sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / var if var else 0.0
+
+
+def run_load(url: str, questions: list[str], kb: str, clients: int, duration: float | None,
+             requests: int | None, pid: int | None) -> dict:
+    """``clients`` threads asking in a loop until ``duration`` seconds or ``requests`` questions."""
+    results: list[tuple[bool, float]] = []
+    lock = threading.Lock()
+    counter = iter(range(10**9))
+    started = time.perf_counter()
+    stop = threading.Event()
+
+    def client() -> None:
+        while not stop.is_set():
+            i = next(counter)
+            if requests is not None and i >= requests:
+                return
+            if duration is not None and time.perf_counter() - started >= duration:
+                return
+            outcome = ask(url, questions[i % len(questions)], kb)
+            with lock:
+                results.append(outcome)
+
+    samples: list[tuple[float, float]] = []
+
+    def sampler() -> None:
+        while not stop.wait(1.0):
+            if pid and (m := rss_mib(pid)) is not None:
+                samples.append((time.perf_counter() - started, m))
+
+    watcher = threading.Thread(target=sampler, daemon=True)
+    watcher.start()
+    with ThreadPoolExecutor(clients) as pool:
+        for _ in range(clients):
+            pool.submit(client)
+    wall = time.perf_counter() - started
+    stop.set()
+    watcher.join()
     latencies = sorted(ms for _, ms in results)
     report = {
+        "clients": clients,
+        "seconds": round(wall, 1),
         "requests": len(results),
-        "clients": args.clients,
         "errors": sum(1 for ok, _ in results if not ok),
         "latency_ms": {"p50": round(statistics.median(latencies), 1),
                        "p95": round(latencies[int(0.95 * (len(latencies) - 1))], 1)},
         "throughput_rps": round(len(results) / wall, 1),
-        "startup_s": round(startup, 2) if proc else None,
     }
-    print(json.dumps(report, ensure_ascii=False))
-    return 0 if report["errors"] == 0 else 1
+    if samples:
+        half = samples[len(samples) // 2:]
+        report["rss_mib"] = {"first": round(samples[0][1], 1), "last": round(samples[-1][1], 1),
+                             "peak": round(max(m for _, m in samples), 1),
+                             "slope_mib_per_min": round(_slope_per_minute(samples), 2),
+                             "second_half_slope_mib_per_min": round(_slope_per_minute(half), 2)}
+    return report
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--clients", type=int, nargs="+", default=[16])
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--duration", type=float, default=None, help="seconds per load (e.g. 60)")
+    group.add_argument("--requests", type=int, default=None, help="questions per load (default 200)")
+    parser.add_argument("--kb", default="default")
+    parser.add_argument("--url", default=None, help="an already running app; default: start one")
+    args = parser.parse_args()
+    if args.duration is None and args.requests is None:
+        args.requests = 200
+
+    questions = [json.loads(line)["question"] for line in
+                 (ROOT / "evaluation/questions/seed.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
+    proc = None
+    url = args.url
+    if url is None:
+        port = free_port()
+        url = f"http://127.0.0.1:{port}"
+        proc = subprocess.Popen([sys.executable, "app.py", "--skip-ingest", "--port", str(port), "--kb", args.kb],
+                                cwd=ROOT, env=os.environ.copy(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    failed = False
+    try:
+        startup = _wait_healthy(url, 180)
+        ask(url, questions[0], args.kb)  # the first question loads the index
+        if proc:
+            print(json.dumps({"startup_s": round(startup, 2), "rss_mib_idle": round(rss_mib(proc.pid) or 0, 1)}),
+                  flush=True)
+        for clients in args.clients:
+            report = run_load(url, questions, args.kb, clients, args.duration, args.requests,
+                              proc.pid if proc else None)
+            failed |= report["errors"] > 0
+            print(json.dumps(report, ensure_ascii=False), flush=True)
+    finally:
+        if proc:
+            proc.terminate()
+            proc.wait(timeout=30)
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

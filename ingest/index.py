@@ -30,12 +30,18 @@ from tqdm import tqdm
 from ingest.chunking import CHUNKER_VERSION, Chunk, chunk_document
 from ingest.embeddings import get_embeddings, model_id_of
 from ingest.loaders import SUPPORTED_SUFFIXES, LoadError, load_text
+from retrieval.normalize import passage_tokens, tokenizer_id
 from settings import Settings, get_settings, validate_kb_name
 
 log = logging.getLogger(__name__)
 
 COLLECTION_PREFIX = "zoneqa_"
+TOKENS_KEY = "tokens"  # chunk metadata: space-separated BM25 tokens
 _GET_PAGE = 5000
+# Files are committed in groups of this many embedding batches: one manifest write,
+# one delete and one Chroma write per group instead of per file (small files dominate
+# large corpora); a crash loses at most one group's embedding work.
+GROUP_BATCHES = 8
 
 
 class ModelMismatchError(RuntimeError):
@@ -137,7 +143,40 @@ def open_collection(kb: str, embeddings: Embeddings, create: bool = False, setti
 
 def _versioned(model_id: str) -> dict[str, str]:
     """Collection metadata after a change: a new version tells searchers to reload."""
-    return {"zoneqa_model": model_id, "zoneqa_version": uuid.uuid4().hex}
+    return {"zoneqa_model": model_id, "zoneqa_tokenizer": tokenizer_id(), "zoneqa_version": uuid.uuid4().hex}
+
+
+def mark_changed(collection, model_id: str) -> None:
+    """Give the collection a new version, so every searcher (any process) reloads its keyword index."""
+    collection.modify(metadata=_versioned(model_id))
+
+
+def tokens_are_current(collection) -> bool:
+    """True when the BM25 tokens stored with the chunks were made by today's tokenizer."""
+    return (collection.metadata or {}).get("zoneqa_tokenizer") == tokenizer_id()
+
+
+def refresh_tokens(collection, progress: bool = False) -> int:
+    """Re-tokenise every stored chunk after a dictionary change; vectors and texts stay as they are."""
+    ids: list[str] = []
+    metas: list[dict] = []
+    for cid, text, meta in tqdm(iter_stored_chunks(collection), unit="片段", desc="重新分词", disable=not progress):
+        meta = dict(meta or {})
+        meta[TOKENS_KEY] = " ".join(passage_tokens(meta.get("title", ""), meta.get("section", ""), text))
+        ids.append(cid)
+        metas.append(meta)
+    step = _max_batch(collection)
+    for i in range(0, len(ids), step):
+        collection.update(ids=ids[i : i + step], metadatas=metas[i : i + step])
+    return len(ids)
+
+
+def _max_batch(collection) -> int:
+    """Largest write Chroma accepts in one call (it differs between embedded and server)."""
+    try:
+        return max(1, min(5000, int(collection._client.get_max_batch_size())))
+    except Exception:  # older clients / unusual backends
+        return 1000
 
 
 def collection_version(collection) -> str:
@@ -145,15 +184,20 @@ def collection_version(collection) -> str:
     return str((collection.metadata or {}).get("zoneqa_version", ""))
 
 
-def iter_stored_chunks(collection) -> Iterable[tuple[str, str, dict]]:
-    """Yield (id, text, metadata) for every chunk, paging through large collections."""
+def iter_stored_chunks(collection, with_documents: bool = True) -> Iterable[tuple[str, str | None, dict]]:
+    """Yield (id, text, metadata) for every chunk, paging through large collections.
+
+    Without documents the text is None: reading only ids and metadata is much cheaper at scale.
+    """
+    include = ["documents", "metadatas"] if with_documents else ["metadatas"]
     offset = 0
     while True:
-        page = collection.get(include=["documents", "metadatas"], limit=_GET_PAGE, offset=offset)
+        page = collection.get(include=include, limit=_GET_PAGE, offset=offset)
         ids = page["ids"]
         if not ids:
             return
-        yield from zip(ids, page["documents"], page["metadatas"])
+        texts = page["documents"] if with_documents else [None] * len(ids)
+        yield from zip(ids, texts, page["metadatas"])
         offset += len(ids)
 
 
@@ -161,7 +205,7 @@ def iter_stored_chunks(collection) -> Iterable[tuple[str, str, dict]]:
 
 
 def _manifest_path(kb: str, settings: Settings) -> Path:
-    return settings.data_dir / "kb" / kb / "manifest.json"
+    return settings.kb_dir(kb) / "manifest.json"
 
 
 def _read_manifest(path: Path) -> dict[str, Any]:
@@ -177,7 +221,7 @@ def _read_manifest(path: Path) -> dict[str, Any]:
 def _write_manifest(path: Path, manifest: dict[str, Any]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
+    tmp.write_text(json.dumps(manifest, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
     os.replace(tmp, path)  # atomic: a crash leaves the old or the new manifest, never half
 
 
@@ -194,17 +238,23 @@ class IngestReport:
     chunks_total: int = 0
     skipped: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    # Where the time went (wall clock): read + hash + parse + chunk; jieba tokens;
+    # dense vectors; Chroma deletes/writes and manifest commits.
+    parse_seconds: float = 0.0
+    tokenize_seconds: float = 0.0
     embed_seconds: float = 0.0
+    write_seconds: float = 0.0
 
     def summary(self) -> str:
-        rate = self.chunks_written / self.embed_seconds if self.embed_seconds else 0.0
         line = (
             f"完成：{self.files_seen} 个文件（写入 {self.files_written}，未变 {self.files_unchanged}，"
             f"移除 {self.files_removed}，跳过 {len(self.skipped)}），写入 {self.chunks_written} 个片段，"
             f"知识库共 {self.chunks_total} 个片段，用时 {self.seconds:.1f} 秒"
         )
-        if self.chunks_written:
-            line += f"（向量化 {rate:.1f} 片段/秒）"
+        if self.chunks_written and self.embed_seconds:
+            line += (f"（向量化 {self.chunks_written / self.embed_seconds:.1f} 片段/秒；解析 {self.parse_seconds:.1f} 秒，"
+                     f"分词 {self.tokenize_seconds:.1f} 秒，向量化 {self.embed_seconds:.1f} 秒，"
+                     f"写入 {self.write_seconds:.1f} 秒）")
         return line
 
 
@@ -236,7 +286,7 @@ def embedding_text(title: str, chunk: Chunk) -> str:
     return f"{head}\n{chunk.text}" if head else chunk.text
 
 
-def _chunk_metadata(chunk: Chunk, title: str, file_hash: str, page: int | None = None) -> dict[str, Any]:
+def _chunk_metadata(chunk: Chunk, title: str, file_hash: str, page: int | None, tokens: list[str]) -> dict[str, Any]:
     page_field = {"page": page} if page else {}
     return {**page_field,
         "source": chunk.source,
@@ -246,6 +296,8 @@ def _chunk_metadata(chunk: Chunk, title: str, file_hash: str, page: int | None =
         "end": chunk.end,
         "index": chunk.index,
         "file_hash": file_hash,
+        # Stored so that every searcher (any replica) builds BM25 without re-running jieba.
+        TOKENS_KEY: " ".join(tokens),
     }
 
 
@@ -262,6 +314,84 @@ def _entry_is_current(entry: dict[str, Any] | None, file_hash: str, model_id: st
 def _is_under(path: str, roots: list[Path]) -> bool:
     p = Path(path)
     return any(p == r or r in p.parents for r in roots)
+
+
+@dataclass
+class _FileWork:
+    """A file to (re-)index: its chunks, parsed and ready to embed."""
+
+    sf: SourceFile
+    file_hash: str
+    title: str
+    chunks: list[Chunk]
+    pages: dict[str, int | None]
+    stale: bool  # old chunks of this file may be stored and must go first
+
+
+def _groups(todo: list[_FileWork], group_chunks: int) -> Iterable[list[_FileWork]]:
+    """Whole files, gathered until a group holds at least ``group_chunks`` chunks."""
+    group: list[_FileWork] = []
+    size = 0
+    for work in todo:
+        group.append(work)
+        size += len(work.chunks)
+        if size >= group_chunks:
+            yield group
+            group, size = [], 0
+    if group:
+        yield group
+
+
+def _write_group(group: list[_FileWork], collection, embeddings: Embeddings, batch: int,
+                 files: dict[str, dict[str, Any]], manifest: dict[str, Any], manifest_path: Path,
+                 model_id: str, chunker: str, report: IngestReport, bar) -> None:
+    """Embed and store a group of files as one crash-safe step.
+
+    The files are marked pending before anything is written; if the process
+    dies part-way, the next run removes whatever of theirs was stored and
+    writes them again under the same ids.
+    """
+    t0 = time.perf_counter()
+    for w in group:
+        files[w.sf.source] = {"path": str(w.sf.path), "pending": True}
+    _write_manifest(manifest_path, manifest)
+    stale = [w.sf.source for w in group if w.stale]
+    if stale:
+        collection.delete(where={"source": {"$in": stale}})
+    report.write_seconds += time.perf_counter() - t0
+
+    items = [(w, c) for w in group for c in w.chunks]
+    vectors: list[list[float]] = []
+    for i in range(0, len(items), batch):
+        t0 = time.perf_counter()
+        vectors += embeddings.embed_documents([embedding_text(w.title, c) for w, c in items[i : i + batch]])
+        report.embed_seconds += time.perf_counter() - t0
+        bar.update(len(items[i : i + batch]))
+
+    t0 = time.perf_counter()
+    metadatas = [
+        _chunk_metadata(c, w.title, w.file_hash, w.pages.get(c.id), passage_tokens(w.title, c.section, c.text))
+        for w, c in items
+    ]
+    report.tokenize_seconds += time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    step = _max_batch(collection)
+    for i in range(0, len(items), step):
+        collection.upsert(
+            ids=[c.id for _, c in items[i : i + step]],
+            embeddings=vectors[i : i + step],
+            documents=[c.text for _, c in items[i : i + step]],
+            metadatas=metadatas[i : i + step],
+        )
+    updated = time.strftime("%Y-%m-%d %H:%M:%S")
+    for w in group:
+        files[w.sf.source] = {"path": str(w.sf.path), "hash": w.file_hash, "model": model_id,
+                              "chunker": chunker, "chunks": len(w.chunks), "updated": updated}
+    _write_manifest(manifest_path, manifest)
+    report.write_seconds += time.perf_counter() - t0
+    report.files_written += len(group)
+    report.chunks_written += len(items)
 
 
 def sync_knowledge_base(
@@ -293,6 +423,9 @@ def sync_knowledge_base(
     collection = open_collection(kb, embeddings, create=True, settings=s)
     manifest = _read_manifest(manifest_path)
     files: dict[str, dict[str, Any]] = manifest.setdefault("files", {})
+    # An empty collection needs no deletes; a lost manifest beside stored chunks means any file may have some.
+    trust_manifest = bool(files) or collection.count() == 0
+    changed = False
     model_id = model_id_of(embeddings)
     chunker = _chunker_id(s)
 
@@ -300,16 +433,20 @@ def sync_knowledge_base(
     report.files_seen = len(sources)
     current = {sf.source for sf in sources}
 
-    # Files gone from a scanned folder, and leftovers of a run killed mid-file.
-    for source, entry in list(files.items()):
-        gone = source not in current and _is_under(entry.get("path", ""), roots)
-        if gone:
-            collection.delete(where={"source": source})
+    # Files gone from a scanned folder (pending ones included: a run killed mid-file).
+    gone = [src for src, entry in files.items() if src not in current and _is_under(entry.get("path", ""), roots)]
+    if gone:
+        t0 = time.perf_counter()
+        for i in range(0, len(gone), 500):
+            collection.delete(where={"source": {"$in": gone[i : i + 500]}})
+        for source in gone:
             del files[source]
-            report.files_removed += 1
-            _write_manifest(manifest_path, manifest)
+        _write_manifest(manifest_path, manifest)
+        report.files_removed = len(gone)
+        report.write_seconds += time.perf_counter() - t0
 
-    todo: list[tuple[SourceFile, str, str, list[Chunk], dict[str, int | None]]] = []
+    todo: list[_FileWork] = []
+    t0 = time.perf_counter()
     for sf in sources:
         try:
             raw = sf.path.read_bytes()
@@ -335,42 +472,26 @@ def sync_knowledge_base(
             continue
         chunks = chunk_document(loaded.text, sf.source, s.chunk_chars)
         pages = {c.id: loaded.page_of(c.start) for c in chunks} if loaded.page_starts else {}
-        todo.append((sf, file_hash, sf.path.stem, chunks, pages))
+        # A file the manifest knows (changed, or left pending by a crash) may have chunks to remove;
+        # without a trustworthy manifest any file may.
+        stale = entry is not None or not trust_manifest
+        todo.append(_FileWork(sf, file_hash, sf.path.stem, chunks, pages, stale))
+    report.parse_seconds += time.perf_counter() - t0
 
-    bar = tqdm(
-        total=sum(len(c) for _, _, _, c, _ in todo), unit="片段", desc=f"向量化 {kb}", disable=not progress
-    )
-    for sf, file_hash, title, chunks, pages in todo:
-        files[sf.source] = {"path": str(sf.path), "pending": True}
-        _write_manifest(manifest_path, manifest)
-        collection.delete(where={"source": sf.source})
-        for i in range(0, len(chunks), s.embed_batch):
-            batch = chunks[i : i + s.embed_batch]
-            t0 = time.perf_counter()
-            vectors = embeddings.embed_documents([embedding_text(title, c) for c in batch])
-            report.embed_seconds += time.perf_counter() - t0
-            collection.upsert(
-                ids=[c.id for c in batch],
-                embeddings=vectors,
-                documents=[c.text for c in batch],
-                metadatas=[_chunk_metadata(c, title, file_hash, pages.get(c.id)) for c in batch],
-            )
-            bar.update(len(batch))
-        files[sf.source] = {
-            "path": str(sf.path),
-            "hash": file_hash,
-            "model": model_id,
-            "chunker": chunker,
-            "chunks": len(chunks),
-            "updated": time.strftime("%Y-%m-%d %H:%M:%S"),
-        }
-        _write_manifest(manifest_path, manifest)
-        report.files_written += 1
-        report.chunks_written += len(chunks)
+    if not tokens_are_current(collection) and collection.count():
+        t0 = time.perf_counter()
+        refresh_tokens(collection, progress)  # the user dictionary changed since the last run
+        report.tokenize_seconds += time.perf_counter() - t0
+        changed = True
+
+    bar = tqdm(total=sum(len(w.chunks) for w in todo), unit="片段", desc=f"向量化 {kb}", disable=not progress)
+    for group in _groups(todo, GROUP_BATCHES * s.embed_batch):
+        _write_group(group, collection, embeddings, s.embed_batch, files, manifest, manifest_path,
+                     model_id, chunker, report, bar)
     bar.close()
 
-    if report.files_written or report.files_removed or rebuild:
-        collection.modify(metadata=_versioned(model_id))
+    if changed or report.files_written or report.files_removed or rebuild:
+        mark_changed(collection, model_id)
     report.chunks_total = collection.count()
     report.seconds = time.perf_counter() - started
     return report
@@ -386,12 +507,15 @@ def knowledge_base_is_current(kb: str, paths: Iterable[Path] | None = None, sett
         return False
     if not manifest or set(manifest) != {sf.source for sf in sources}:
         return False
-    model_id = model_id_of(get_embeddings(s.embedding, s.embed_batch))
+    embeddings = get_embeddings(s.embedding, s.embed_batch)
+    model_id = model_id_of(embeddings)
     for sf in sources:
         file_hash = hashlib.sha256(sf.path.read_bytes()).hexdigest()
         if not _entry_is_current(manifest[sf.source], file_hash, model_id, _chunker_id(s)):
             return False
-    return kb in list_knowledge_bases(s)
+    if kb not in list_knowledge_bases(s):
+        return False
+    return tokens_are_current(open_collection(kb, embeddings, settings=s))
 
 
 # --------------------------------------------------------------------------- management
@@ -425,7 +549,7 @@ def delete_document(kb: str, source: str, settings: Settings | None = None) -> i
     collection.delete(where={"source": source})
     manifest.get("files", {}).pop(source, None)
     _write_manifest(manifest_path, manifest)
-    collection.modify(metadata=_versioned(model_id_of(embeddings)))
+    mark_changed(collection, model_id_of(embeddings))
     return len(found)
 
 

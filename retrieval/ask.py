@@ -58,6 +58,23 @@ class Assistant:
                 self._searchers[kb] = HybridSearcher(kb, self.settings)
             return self._searchers[kb]
 
+    def warm_up(self, kb: str | None = None) -> threading.Thread:
+        """Load ``kb``'s index, the embedding model and the tokenizer in the background.
+
+        Started before the web page is built, so that work overlaps start-up instead of
+        delaying the first question. A missing knowledge base is only logged here; asking
+        reports it to the user.
+        """
+        def run() -> None:
+            try:
+                self.searcher(kb).search("预热")
+            except Exception as exc:  # noqa: BLE001  (reported when a question is asked)
+                log.info("warm-up of knowledge base %s skipped: %s", kb, exc)
+
+        thread = threading.Thread(target=run, name="warm-up", daemon=True)
+        thread.start()
+        return thread
+
     def condense(self, previous: list[str], question: str) -> str:
         """A follow-up made standalone: by the model when configured and the rules say it is one."""
         rewritten = condense_question(previous, question)

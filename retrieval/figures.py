@@ -50,7 +50,7 @@ class FigureTable:
 
     @property
     def path(self) -> Path:
-        return self.settings.data_dir / "kb" / self.kb / "figures.sqlite"
+        return self.settings.kb_dir(self.kb) / "figures.sqlite"
 
     def _connection(self) -> sqlite3.Connection:
         """The SQLite table, rebuilt from Chroma when the knowledge base changed."""

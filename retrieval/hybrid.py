@@ -7,9 +7,14 @@ processes can share one Chroma server.
 
 from __future__ import annotations
 
+import json
+import logging
+import os
+import shutil
 import threading
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
@@ -18,7 +23,7 @@ from langchain_core.retrievers import BaseRetriever
 
 from ingest.embeddings import get_embeddings
 from ingest.figures import YEAR
-from ingest.index import collection_version, iter_stored_chunks, open_collection
+from ingest.index import TOKENS_KEY, collection_version, iter_stored_chunks, open_collection, tokens_are_current
 from retrieval.fusion import RRF_K, reciprocal_rank_fusion
 from retrieval.keyword import KeywordIndex
 from retrieval.normalize import (
@@ -26,13 +31,21 @@ from retrieval.normalize import (
     expand_synonyms,
     is_mostly_chinese,
     normalize_text,
+    passage_tokens,
     synonym_groups,
     terms,
     tokenize,
 )
 from settings import Settings, get_settings, validate_kb_name
 
+log = logging.getLogger(__name__)
+
 VERSION_CHECK_SECONDS = 2.0
+# Up to this many chunks a changed knowledge base is reloaded before the question that noticed
+# the change is answered (well under a second); larger ones reload in the background while
+# questions are answered from the previous version.
+INLINE_RELOAD_MAX = 20_000
+_IDS_FILE = "ids.json"
 
 
 @dataclass
@@ -68,34 +81,78 @@ class SearchResult:
 
 
 class _Store:
-    """Chunks of one collection held in memory, with their BM25 index."""
+    """One collection version's keyword side: chunk ids in BM25 row order and the BM25 index.
 
-    def __init__(self, collection) -> None:
-        self.version = collection_version(collection)
-        self.ids: list[str] = []
-        self.texts: list[str] = []
-        self.metas: list[dict[str, Any]] = []
-        for cid, text, meta in iter_stored_chunks(collection):
-            self.ids.append(cid)
-            self.texts.append(text)
-            self.metas.append(meta or {})
-        self.row = {cid: i for i, cid in enumerate(self.ids)}
-        # Title and section path take part in matching: they carry the year and the topic.
-        self.search_texts = [
-            normalize_text(" ".join((m.get("title", ""), m.get("section", ""), t)))
-            for t, m in zip(self.texts, self.metas)
-        ]
-        self.keyword = KeywordIndex(self.search_texts)
+    Texts and metadata stay in Chroma and are fetched for a question's few
+    candidates, so memory and start-up time do not grow with the stored text.
+    """
 
-    def passage(self, row: int) -> Passage:
-        m = self.metas[row]
-        section = m.get("section", "")
-        if m.get("page"):  # PDFs: citations name the page
-            section = f"{section} · 第{m['page']}页" if section else f"第{m['page']}页"
-        return Passage(
-            id=self.ids[row], text=self.texts[row], source=m.get("source", ""), title=m.get("title", ""),
-            section=section, start=int(m.get("start", 0)), end=int(m.get("end", 0)),
-        )
+    def __init__(self, version: str, ids: list[str], keyword: KeywordIndex) -> None:
+        self.version = version
+        self.ids = ids
+        self.keyword = keyword
+
+    @property
+    def size(self) -> int:
+        return len(self.ids)
+
+
+def load_store(collection, cache_dir: Path | None) -> _Store:
+    """The keyword index of ``collection``'s current version: from the local cache, else built from Chroma.
+
+    The cache (one folder per collection version, memory-mapped) is only an
+    accelerator: any replica can rebuild it from the tokens stored in Chroma.
+    """
+    version = collection_version(collection)
+    folder = cache_dir / version if cache_dir and version else None
+    if folder and (folder / _IDS_FILE).exists():
+        try:
+            ids = json.loads((folder / _IDS_FILE).read_text(encoding="utf-8"))
+            return _Store(version, ids, KeywordIndex.load(folder))
+        except (OSError, ValueError) as exc:
+            log.warning("关键词索引缓存 %s 无法读取（%s），将从 Chroma 重建", folder, exc)
+            shutil.rmtree(folder, ignore_errors=True)
+    ids, corpus_tokens = _stored_tokens(collection)
+    store = _Store(version, ids, KeywordIndex.build(corpus_tokens))
+    if folder:
+        _save_store(store, folder)
+    return store
+
+
+def _stored_tokens(collection) -> tuple[list[str], list[list[str]]]:
+    """Chunk ids and their BM25 tokens, as stored at ingestion (re-tokenised if made by another tokenizer)."""
+    current = tokens_are_current(collection)
+    if not current:
+        log.warning("知识库的分词结果由旧版词典生成，本次在内存中重新分词；"
+                    "运行 python -m ingest 可将新分词写回 Chroma，加快启动。")
+    ids: list[str] = []
+    corpus_tokens: list[list[str]] = []
+    for cid, text, meta in iter_stored_chunks(collection, with_documents=not current):
+        meta = meta or {}
+        stored = meta.get(TOKENS_KEY) if current else None
+        ids.append(cid)
+        corpus_tokens.append(stored.split(" ") if stored else
+                             passage_tokens(meta.get("title", ""), meta.get("section", ""), text or ""))
+    return ids, corpus_tokens
+
+
+def _save_store(store: _Store, folder: Path) -> None:
+    """Write the cache atomically (a folder renamed into place) and drop older versions."""
+    tmp = folder.with_name(f".{folder.name}.{os.getpid()}.tmp")
+    try:
+        shutil.rmtree(tmp, ignore_errors=True)
+        store.keyword.save(tmp)
+        (tmp / _IDS_FILE).write_text(json.dumps(store.ids), encoding="utf-8")
+        try:
+            tmp.rename(folder)
+        except OSError:  # another process of this data dir saved the same version first
+            shutil.rmtree(tmp, ignore_errors=True)
+        for other in folder.parent.iterdir():
+            if other.name != folder.name and not other.name.startswith("."):
+                shutil.rmtree(other, ignore_errors=True)
+    except OSError as exc:  # a read-only or full disk costs start-up time, not answers
+        log.warning("关键词索引缓存无法写入 %s：%s", folder, exc)
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 class HybridSearcher:
@@ -106,25 +163,48 @@ class HybridSearcher:
         self.kb = validate_kb_name(self.settings.default_kb if kb is None else kb)
         self.embeddings = get_embeddings(self.settings.embedding, self.settings.embed_batch)
         self._collection = open_collection(self.kb, self.embeddings, settings=self.settings)
+        self._cache_dir = self.settings.kb_dir(self.kb) / "keyword"
         self._lock = threading.Lock()
-        self._store = _Store(self._collection)
+        self._store = load_store(self._collection, self._cache_dir)
         self._checked = time.monotonic()
+        self._reloading: threading.Thread | None = None
 
     @property
     def size(self) -> int:
-        return len(self._store.ids)
+        return self._store.size
 
     def _current_store(self) -> _Store:
-        """The in-memory store, reloaded when another process changed the collection."""
+        """The keyword store, reloaded when another process changed the collection."""
         now = time.monotonic()
         if now - self._checked >= VERSION_CHECK_SECONDS:
             with self._lock:
-                if now - self._checked >= VERSION_CHECK_SECONDS:
+                if now - self._checked >= VERSION_CHECK_SECONDS and self._reloading is None:
                     self._checked = now
-                    self._collection = open_collection(self.kb, self.embeddings, settings=self.settings)
-                    if collection_version(self._collection) != self._store.version:
-                        self._store = _Store(self._collection)
+                    collection = open_collection(self.kb, self.embeddings, settings=self.settings)
+                    self._collection = collection
+                    if collection_version(collection) != self._store.version:
+                        if self._store.size <= INLINE_RELOAD_MAX:
+                            self._store = load_store(collection, self._cache_dir)
+                        else:
+                            self._reloading = threading.Thread(target=self._reload, args=(collection,),
+                                                               name=f"reload-{self.kb}", daemon=True)
+                            self._reloading.start()
         return self._store
+
+    def _reload(self, collection) -> None:
+        try:
+            self._store = load_store(collection, self._cache_dir)
+        except Exception:  # keep answering from the previous version; the next check retries
+            log.exception("知识库 %s 的关键词索引重建失败", self.kb)
+        finally:
+            self._reloading = None
+
+    def _fetch(self, ids: list[str]) -> dict[str, tuple[str, dict[str, Any]]]:
+        """Text and metadata of the candidates, read from Chroma (ids deleted meanwhile are absent)."""
+        if not ids:
+            return {}
+        got = self._collection.get(ids=ids, include=["documents", "metadatas"])
+        return {cid: (text, meta or {}) for cid, text, meta in zip(got["ids"], got["documents"], got["metadatas"])}
 
     def search(self, question: str, k: int | None = None) -> SearchResult:
         """Rank passages for ``question`` and judge whether any is relevant enough to answer from."""
@@ -156,18 +236,23 @@ class HybridSearcher:
         fused = reciprocal_rank_fusion(
             [[store.ids[row] for row, _ in keyword_hits], [cid for cid, _ in dense_hits]]
         )
+        # Only the candidates that can still reach the top k are read from Chroma.
+        fetched = self._fetch([cid for cid, _ in (fused if result.years else fused[: k + 5])])
         if result.years:
-            fused = self._prefer_asked_year(store, fused, result.years)
+            fused = self._prefer_asked_year(fetched, fused, result.years)
         best_possible = 2.0 / (RRF_K + 1)
-        for rank, (cid, score) in enumerate(fused[:k], start=1):
-            row = store.row.get(cid)
-            if row is None:  # deleted between the dense query and our snapshot
+        for cid, score in fused:
+            if len(result.passages) == k:
+                break
+            if cid not in fetched:  # deleted since the keyword index was built
                 continue
-            p = store.passage(row)
-            p.rank, p.score = rank, round(score / best_possible, 4)
+            text, meta = fetched[cid]
+            p = _passage(cid, text, meta)
+            p.rank, p.score = len(result.passages) + 1, round(score / best_possible, 4)
             p.dense = dense_sim.get(cid)
             p.keyword = keyword_score.get(cid)
-            p.coverage = round(coverage(query_terms, weights, store.search_texts[row]) * understood, 4)
+            search_text = normalize_text(" ".join((meta.get("title", ""), meta.get("section", ""), text)))
+            p.coverage = round(coverage(query_terms, weights, search_text) * understood, 4)
             # Lexical coverage, not the dense score, decides relevance: e5 gives unrelated
             # Chinese questions about the same cosine as related ones (measured on seed.jsonl).
             p.relevance = p.coverage
@@ -184,13 +269,12 @@ class HybridSearcher:
         return result
 
     @staticmethod
-    def _prefer_asked_year(store: _Store, fused: list, years: list[str]) -> list:
+    def _prefer_asked_year(fetched: dict[str, tuple[str, dict]], fused: list, years: list[str]) -> list:
         """Move passages whose section is about another year below the rest (order kept otherwise)."""
         def conflicts(cid: str) -> bool:
-            row = store.row.get(cid)
-            if row is None:
+            if cid not in fetched:
                 return False
-            m = store.metas[row]
+            m = fetched[cid][1]
             years_here = context_years(m.get("title", ""), m.get("section", ""))
             return bool(years_here) and not any(y in years_here for y in years)
 
@@ -200,6 +284,14 @@ class HybridSearcher:
         vector = self.embeddings.embed_query(question)
         res = self._collection.query(query_embeddings=[vector], n_results=n, include=["distances"])
         return [(cid, 1.0 - float(d)) for cid, d in zip(res["ids"][0], res["distances"][0])]
+
+
+def _passage(cid: str, text: str, m: dict[str, Any]) -> Passage:
+    section = m.get("section", "")
+    if m.get("page"):  # PDFs: citations name the page
+        section = f"{section} · 第{m['page']}页" if section else f"第{m['page']}页"
+    return Passage(id=cid, text=text, source=m.get("source", ""), title=m.get("title", ""),
+                   section=section, start=int(m.get("start", 0)), end=int(m.get("end", 0)))
 
 
 def context_years(title: str, section: str) -> list[str]:

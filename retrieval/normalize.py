@@ -7,6 +7,7 @@ a user dictionary of domain terms, so 高新贷 or 科技小巨人 stay whole.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 import unicodedata
@@ -82,6 +83,24 @@ def terms(text: str, normalized: bool = False) -> list[str]:
 def tokenize(text: str, normalized: bool = False) -> list[str]:
     """Search tokens of ``text``: normalised, jieba search mode, no stopwords or punctuation."""
     return _content(_tokenizer().cut_for_search(text if normalized else normalize_text(text)))
+
+
+def passage_tokens(title: str, section: str, text: str) -> list[str]:
+    """BM25 tokens of a stored chunk: title and section path take part, they carry the year and topic."""
+    return tokenize(" ".join((title, section, text)))
+
+
+@lru_cache(maxsize=1)
+def tokenizer_id() -> str:
+    """Changes whenever the tokens of a text could change (jieba, user dictionary, stopwords).
+
+    Stored tokens made under another id are recomputed, so a dictionary edit
+    never leaves the keyword index silently out of step with the questions.
+    """
+    digest = hashlib.sha256(jieba.__version__.encode())
+    digest.update((LEXICON_DIR / "userdict.txt").read_bytes())
+    digest.update(" ".join(sorted(STOPWORDS)).encode())
+    return digest.hexdigest()[:16]
 
 
 def expand_synonyms(tokens: list[str]) -> list[str]:

@@ -13,31 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, free_port, wait_for_port
+from tests.conftest import ROOT, post_json as _post, start_app as _start, stop_app as _stop
 
 PATENT_Q = "国家专利审查协作分中心有多少专业人才？"
-
-
-def _start(data: Path, *extra: str, env: dict[str, str] | None = None) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    full_env = {**os.environ, "ZONEQA_DATA": str(data), **(env or {})}
-    proc = subprocess.Popen([sys.executable, "app.py", "--port", str(port), *extra], cwd=ROOT, env=full_env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    try:
-        wait_for_port(port, timeout=180)
-    except TimeoutError as exc:
-        proc.kill()
-        raise AssertionError(proc.stdout.read()) from exc
-    return proc, f"http://127.0.0.1:{port}"
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(timeout=10)
 
 
 @pytest.fixture(scope="module")
@@ -45,16 +23,6 @@ def server(corpus_kb):
     proc, url = _start(corpus_kb)
     yield url
     _stop(proc)
-
-
-def _post(url: str, body: dict, headers: dict | None = None) -> tuple[int, dict]:
-    req = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST",
-                                 headers={"Content-Type": "application/json", **(headers or {})})
-    try:
-        with urllib.request.urlopen(req, timeout=60) as resp:
-            return resp.status, json.loads(resp.read())
-    except urllib.error.HTTPError as err:
-        return err.code, json.loads(err.read())
 
 
 def test_api_ask_returns_the_answer_json(server):

@@ -49,7 +49,7 @@ def store_uploads(settings: Settings, kb: str, files: list[tuple[str, Path]]) ->
     """Copy accepted uploads into the knowledge base's upload folder; returns (stored, refused messages)."""
     folder = uploads_dir(settings, kb)
     folder.mkdir(parents=True, exist_ok=True)
-    existing = {r["source"] for r in list_documents(kb, settings)} if (settings.data_dir / "kb" / kb).exists() else set()
+    existing = {r["source"] for r in list_documents(kb, settings)} if settings.kb_dir(kb).exists() else set()
     stored, refused = [], []
     limit = settings.max_upload_mb * 1024 * 1024
     for original, temp in files:
@@ -143,7 +143,7 @@ def build_admin_tab(settings: Settings, default_kb: str) -> None:
         user = gr.Textbox(label="管理员用户名", elem_id="zq-admin-user", scale=1)
         password = gr.Textbox(label="密码", type="password", elem_id="zq-admin-password", scale=1)
         kb = gr.Textbox(value=default_kb, label="知识库", elem_id="zq-admin-kb", scale=1)
-    initial = documents_table(settings, default_kb) if (settings.data_dir / "kb" / default_kb).exists() else []
+    initial = documents_table(settings, default_kb) if settings.kb_dir(default_kb).exists() else []
     docs = gr.Dataframe(headers=HEADERS, value=initial, interactive=False, elem_id="zq-admin-docs")
     files = gr.File(label="上传文件（可多选）", file_count="multiple", elem_id="zq-admin-files")
     with gr.Row():
