@@ -1,9 +1,13 @@
 """Extractive answers: pick the 1–3 sentences that answer, quote them with [n], cite, or refuse.
 
 No LLM is needed. Sentences in the retrieved passages are scored by how much
-of the question they cover (IDF-weighted, synonyms counted), with small
-bonuses for the passage's rank, for a year the question names, and for the
-kind of thing asked (a figure for 多少, a list for 哪些, a date for 何时).
+of the question they cover (IDF-weighted, synonyms counted, words found only in
+part counted a little), with small bonuses for the document's rank, for a year
+the question names, and for the kind of thing asked (a figure for 多少, a list
+for 哪些, a date for 何时, a reason for 为什么: ANSWER_TYPES). The best sentence
+then takes its neighbours when the answer runs on: the rest of a sentence cut at
+"；", a list it announces, the next sentence when that one holds the kind of
+answer asked for, the story before an outcome for 为什么/怎么 questions.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from dataclasses import dataclass
 from ingest.chunking import sentence_spans
 from ingest.figures import FIGURE, extract_sentence
 from retrieval.hybrid import Passage, SearchResult, context_years, coverage
-from retrieval.normalize import normalize_text
+from retrieval.normalize import match_key, normalize_text
 from retrieval.schema import AnswerResult, Citation, RankedPassage
 
 REFUSAL = "资料中没有找到与该问题相关的内容，无法据此回答。请换一种问法，或确认问题是否在已收录文件的范围内。"
@@ -27,22 +31,66 @@ LEAD_IN_TRADITIONAL = "根據資料："
 MAX_SENTENCES = 3
 MAX_ANSWER_CHARS = 200
 RUNNER_UP = 0.85  # a second sentence joins when it scores this close to the best
-SHORT_SENTENCE = 16
+SHORT_SENTENCE = 24  # a best sentence this short, without figures, is a lead-in: the next one joins
+TOPIC_SENTENCE = 16  # in a report full of figures, a sentence this short is a heading ("商贸大幅提升。")
+REPORT_FIGURES = 1.5  # figures per 100 characters from which a passage reads like a report
 DEFINITION_BONUS = 0.15
-RANK_BONUS = 0.1
+RANK_BONUS = 0.1  # for sentences of the best-ranked document, halved for the second, …
+PARTIAL_WEIGHT = 0.3  # a word of the question found only in part counts this much of a whole one
+CUE_BONUS = 0.05  # per kind of answer asked for (ANSWER_TYPES) that a sentence shows; a tie-breaker
 BRIEF_ANSWER = 60  # an answer shorter than this takes the next sentence along
 EXTEND_MIN_COVERAGE = 0.1
-EXPLAIN_BRIEF = 140  # the same for questions that ask to explain or list
+EXPLAIN_BRIEF = 160  # the same for questions that ask to explain or list
 
 _FIGURE_Q = re.compile(r"多少|几|比例|占比|比重|增速|增长|规模|how many|how much|percentage|rate")
 _EXPLAIN_Q = re.compile(r"什么是|是什么|哪些|为什么|为何|原因|怎么|如何|怎样|特点|作用|有什么|内容")
 _LIST_Q = re.compile(r"哪些|哪几|有什么|what are|which")
 _DATE_Q = re.compile(r"什么时候|何时|哪年|哪一年|几月|日期|when")
 # A sentence opening like this leans on the one before it (因此…, 其…, 它…).
-_CONTINUES = re.compile(r"^(因此|所以|因而|故|于是|由此|这|此|其|它|他|她|该|但|而且|并且|同时)")
+_CONTINUES = re.compile(r"^(因此|所以|因而|故|于是|由此|这|此|其|它|牠|他|她|该|但|而且|并且|同时)")
 # "什么是X" / "X是什么": the answer is the sentence that defines X.
 _DEFINITION_Q = re.compile(r"^(?:请问)?什么是(.{1,20}?)[?？]?$|^(.{1,20}?)(?:是什么|指的是什么|是指什么)[?？]?$")
+# A sentence that goes on with a list the answer started (第二，… / 其次… / 另外…).
+_ENUMERATES = re.compile(r"^(第[二三四五六七八九十]|[二三四五六七八九十]是|其次|再次|最后|另外|此外|还有|又|也)")
+# A sentence announcing that the answer follows ("其特点主要有以下三点：").
+_LEAD_IN = re.compile(r"以下|如下|下列|[：:]$")
+# Questions about how something came about: the story usually comes before the sentence naming the outcome.
+_ANTECEDENT_Q = re.compile(r"为什么|为何|原因|怎么会|怎么死|怎样死|如何死|背景|由来|得名|怎么来|怎样来")
 _HAS_DATE = re.compile(r"\d+年|[*\d]+月|[*\d]+日")
+
+
+# What kind of answer a question asks for (pattern on the question), and the words a sentence
+# giving that kind of answer tends to hold (pattern on the sentence). They matter most when several
+# sentences cover the question equally, as when the subject is the document's title.
+ANSWER_TYPES: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
+    "reason": (re.compile(r"为什么|为何|原因|怎么会|何故|缘故|理由"),
+               re.compile(r"因为|由于|因此|所以|因而|以致|导致|原因|缘故|鉴于|为了")),
+    # 目的 but not 项目的/节目的/题目的 …
+    "purpose": (re.compile(r"(?<![项题节科数栏书剧条])目的|用意"), re.compile(r"为了|以便|旨在|目的|以求|用以|用来")),
+    "name": (re.compile(r"叫什么|名字|称为什么|称作什么|称之为|别称|又称|别名|美誉|称号|史称|人称|号称|也叫|俗称|简称"),
+             re.compile(r"名|称|号|叫|誉")),
+    "place": (re.compile(r"哪里|在哪|何处|什么地方|哪个地方|地理位置|位于|地点|哪儿|出生地|哪个国家|哪个城市"),
+              re.compile(r"位于|坐落|地处|生于|出生于|[省市县州国区镇村岛]")),
+    "death": (re.compile(r"怎么死|如何死|怎样死|死因|因何而死"),
+              re.compile(r"死|卒|杀|逝|亡|崩|薨|殁|害")),
+    "colour": (re.compile(r"颜色|什么色"), re.compile(r"色")),
+    "shape": (re.compile(r"形状|样子|外形|外观|外貌|什么样|形态"), re.compile(r"形|状|呈")),
+    # "*" is a figure the source masks (the zone reports write "*亿元", "*月*日").
+    "count": (re.compile(r"几|多少"), re.compile(r"[\d*]|[一二两三四五六七八九十百千万]+[种个项名位次件条部座家所本张首人年]")),
+    "ordinal": (re.compile(r"第几"), re.compile(r"第[\d*一二三四五六七八九十百]+")),
+    "date": (re.compile(r"什么时候|何时|哪年|哪一年|几月|日期|时间|年代"),
+             re.compile(r"[\d*〇零一二三四五六七八九十百]+年|[\d*一二三四五六七八九十]+月|世纪|年代")),
+}
+_GIVES_REASON = ANSWER_TYPES["reason"][1]
+
+
+def _answer_cues(question: str) -> list[re.Pattern[str]]:
+    """Sentence patterns for the kinds of answer ``question`` (normalised) asks for."""
+    return [sentence for asked, sentence in ANSWER_TYPES.values() if asked.search(question)]
+
+
+def _shows_cue(cues: list[re.Pattern[str]], text: str) -> bool:
+    return any(cue.search(normalize_text(text)) for cue in cues)
 
 
 @dataclass
@@ -68,11 +116,34 @@ def _year_agreement(asked: list[str], passage: Passage, sentence: str) -> float:
     return 0.15 if any(y in sentence for y in asked) else 0.0
 
 
+def _partial_coverage(query_terms: list[str], weights: dict[str, float], text: str) -> float:
+    """IDF-weighted share of the question's words that ``text`` lacks whole but holds in part.
+
+    A question paraphrases its source: 颜色 for 色, 树叶 for 叶, 有毒 for 毒性. Each missing
+    word of two or more characters earns the fraction of its characters found in the sentence.
+    """
+    total = sum(weights.get(t, 0.0) for t in query_terms)
+    if total <= 0:
+        return 0.0
+    found = 0.0
+    for t in query_terms:
+        if len(t) < 2 or t in text:
+            continue
+        found += weights.get(t, 0.0) * sum(ch in text for ch in t) / len(t)
+    return found / total
+
+
 def _score_sentences(result: SearchResult) -> list[_Candidate]:
     q = result.normalized
     wants_figure, wants_list, wants_date = (bool(r.search(q)) for r in (_FIGURE_Q, _LIST_Q, _DATE_Q))
     defined = _DEFINITION_Q.search(q)
     subject = next((g for g in defined.groups() if g), "").strip() if defined else ""
+    cues = _answer_cues(q)
+    # Retrieval finds the right document more reliably than the right chunk of it (hit@1 counts
+    # documents), so every chunk of a document shares its best rank: sentences compete on content.
+    doc_rank: dict[str, int] = {}
+    for p in result.passages:
+        doc_rank.setdefault(p.source, len(doc_rank) + 1)
     candidates: list[_Candidate] = []
     for p in result.passages:
         context = normalize_text(f"{p.title} {p.section}")
@@ -82,7 +153,8 @@ def _score_sentences(result: SearchResult) -> list[_Candidate]:
             # Words in the title or heading hold for every sentence under it: the
             # sentence that answers often says 它/其 instead of the subject.
             score = coverage(result.query_terms, result.term_weights, context + " " + norm)
-            score += RANK_BONUS / p.rank
+            score += PARTIAL_WEIGHT * _partial_coverage(result.query_terms, result.term_weights, context + " " + norm)
+            score += RANK_BONUS / doc_rank[p.source]
             score += _year_agreement(result.years, p, norm)
             if wants_figure and FIGURE.search(sentence):
                 score += 0.1
@@ -92,6 +164,7 @@ def _score_sentences(result: SearchResult) -> list[_Candidate]:
                 score += 0.1
             if subject and (norm.startswith(subject) or re.search(re.escape(subject) + r"[(（，,]?[^。]{0,30}?(是|为|指)", norm)):
                 score += DEFINITION_BONUS
+            score += sum(CUE_BONUS for cue in cues if cue.search(norm))
             candidates.append(_Candidate(p, s, e, score, coverage(result.query_terms, result.term_weights, norm)))
     candidates.sort(key=lambda c: -c.score)
     return candidates
@@ -108,16 +181,23 @@ def _select(candidates: list[_Candidate], result: SearchResult) -> list[_Candida
         following = [c for c in same_passage if c.start >= best.end]
         if following:
             chosen.append(min(following, key=lambda c: c.start))
-    if _CONTINUES.match(best.text):
+    # 为什么/怎么死/由来: when the best sentence only states the outcome, the sentence before tells how.
+    untold = bool(_ANTECEDENT_Q.search(result.normalized)) and not _GIVES_REASON.search(best.text)
+    if _CONTINUES.match(best.text) or untold:
         preceding = [c for c in same_passage if c.end <= best.start]
         if preceding:
             chosen.append(max(preceding, key=lambda c: c.end))
+    nxt = _next_with_cue(best, same_passage, _answer_cues(result.normalized))
+    if nxt is not None and nxt not in chosen:
+        chosen.append(nxt)
     for c in candidates[1:]:
         if len(chosen) >= MAX_SENTENCES:
             break
         total = sum(x.end - x.start for x in chosen) + c.end - c.start
         if c in chosen or total > MAX_ANSWER_CHARS or c.score < RUNNER_UP * best.score:
             continue
+        if any(_same_sentence(c, x) for x in chosen):
+            continue  # retrieved chunks overlap: the same sentence can come back from two passages
         chosen.append(c)
     total = sum(x.end - x.start for x in chosen)
     answered_figure = bool(_FIGURE_Q.search(result.normalized)) and bool(FIGURE.search(best.text))
@@ -125,15 +205,22 @@ def _select(candidates: list[_Candidate], result: SearchResult) -> list[_Candida
     # questions asking to explain or list (什么是, 哪些, 为什么, 如何) have long answers.
     brief = EXPLAIN_BRIEF if _EXPLAIN_Q.search(result.normalized) else BRIEF_ANSWER
     end = max(c.end for c in chosen if c.passage is best.passage)
-    while total < brief and not answered_figure:
+    lead_in = bool(_LEAD_IN.search(best.text))
+    report = bool(FIGURE.search(best.text)) or _figure_density(best.passage.text) >= REPORT_FIGURES
+    while (total < brief or _unfinished(best.passage, end)) and not answered_figure:
         following = [c for c in same_passage if c.start >= end and c not in chosen]
         if not following:
             break
         nxt = min(following, key=lambda c: c.start)
-        # A short sentence without figures opens a new topic ("启动福建科学城建设。"): leave it out.
-        opens_topic = nxt.end - nxt.start <= SHORT_SENTENCE and not FIGURE.search(nxt.text)
-        # Past the first addition, only sentences that still speak to the question.
-        drifts = end > best.end and nxt.own < EXTEND_MIN_COVERAGE
+        # In a report full of figures a short sentence without one opens a new topic
+        # ("启动福建科学城建设。"): leave it out. In prose it goes on with the story.
+        opens_topic = report and nxt.end - nxt.start <= TOPIC_SENTENCE and not FIGURE.search(nxt.text)
+        # Past the first addition, only sentences that still speak to the question, go on
+        # from the one before (其…, 第二…, 此外…) or continue a list the answer announced.
+        drifts = (end > best.end and nxt.own < EXTEND_MIN_COVERAGE and not lead_in
+                  and not _CONTINUES.match(nxt.text) and not _ENUMERATES.match(nxt.text))
+        if _unfinished(best.passage, end):
+            drifts = opens_topic = False  # the piece after "；" is the rest of the same sentence
         if opens_topic or drifts or total + nxt.end - nxt.start > MAX_ANSWER_CHARS:
             break
         chosen.append(nxt)
@@ -142,6 +229,36 @@ def _select(candidates: list[_Candidate], result: SearchResult) -> list[_Candida
     # Read in document order within a passage, passages in rank order.
     chosen.sort(key=lambda c: (c.passage.rank, c.start))
     return _merge_adjacent(chosen)
+
+
+def _next_with_cue(best: _Candidate, same_passage: list[_Candidate],
+                   cues: list[re.Pattern[str]]) -> _Candidate | None:
+    """The sentence right after ``best`` when it, and not ``best``, shows the kind of answer asked for.
+
+    The best match for the question's words often sets the scene and the next sentence gives the
+    figure, date or name asked for ("…共有几种？" -> "…分为A和B两种。").
+    """
+    if not cues or _shows_cue(cues, best.text):
+        return None
+    following = [c for c in same_passage if c.start >= best.end]
+    nxt = min(following, key=lambda c: c.start) if following else None
+    return nxt if nxt is not None and _shows_cue(cues, nxt.text) else None
+
+
+def _figure_density(text: str) -> float:
+    """Figures (number + unit) per 100 characters: work reports have several, prose rarely one."""
+    return len(FIGURE.findall(text)) * 100 / max(len(text), 1)
+
+
+def _unfinished(passage: Passage, end: int) -> bool:
+    """True when the quote so far stops at a "；": the sentence goes on (sentence_spans splits there)."""
+    return end > 0 and passage.text[end - 1] in "；;"
+
+
+def _same_sentence(a: _Candidate, b: _Candidate) -> bool:
+    """True when one candidate's text holds the other's (overlapping chunks repeat sentences)."""
+    ka, kb = match_key(a.text), match_key(b.text)
+    return bool(ka and kb) and (ka in kb or kb in ka)
 
 
 def _merge_adjacent(chosen: list[_Candidate]) -> list[_Candidate]:

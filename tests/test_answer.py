@@ -1,0 +1,88 @@
+"""Sentence selection of the extractive answer, on hand-made passages (no model, no index)."""
+
+from __future__ import annotations
+
+from retrieval.answer import _answer_cues, _score_sentences, compose_answer
+from retrieval.hybrid import Passage, SearchResult
+from retrieval.normalize import normalize_text, terms
+
+
+def _result(question: str, *texts: str, title: str = "", sources: list[str] | None = None) -> SearchResult:
+    """A relevant search result for ``question`` with one passage per text, in rank order."""
+    normalized = normalize_text(question)
+    query_terms = terms(normalized, normalized=True)
+    passages = [
+        Passage(id=f"p{i}", text=text, source=(sources[i - 1] if sources else "doc.txt"), title=title,
+                section="", start=0, end=len(text), rank=i, score=1.0 / i, relevance=0.9)
+        for i, text in enumerate(texts, 1)
+    ]
+    return SearchResult(question, normalized, passages, True, query_terms=query_terms,
+                        term_weights={t: 1.0 for t in query_terms})
+
+
+def test_question_words_pick_their_answer_types():
+    assert _answer_cues("元皇后的儿子叫什么?")  # a name: 名/称/号
+    assert _answer_cues("蒙泰罗获得第几名?")  # an ordinal and a count
+    assert not _answer_cues("这个项目的主要内容")
+
+
+def test_colour_question_prefers_the_sentence_that_names_a_colour():
+    # The title holds the subject for every sentence and both name the flower (花): the colour decides.
+    ranked = _score_sentences(_result(
+        "黄蝉的花是什么颜色？",
+        "黄蝉别称小花黄蝉，为夹竹桃科黄蝉属植物，原生于巴西，现广植于热带地区，常见于公园和庭院中栽种。"
+        "花为鲜黄色，花冠呈漏斗形，花冠管内带有红褐色条纹，冠筒细长基部膨大。",
+        title="黄蝉",
+    ))
+    assert ranked[0].text.startswith("花为鲜黄色")
+
+
+def test_next_sentence_with_the_asked_count_joins():
+    # The best match for the question's words has no number; the sentence after it has the count.
+    answer = compose_answer(_result(
+        "爱普格评分由几项指标构成？",
+        "爱普格评分由多项指标构成，是新生婴儿健康状况最常用的快速评估方法，自上世纪中叶发明以来，被世界各地的医院和产科医生广泛采用。"
+        "这些指标共有五项，分别是外观、脉搏、表情、活动和呼吸。评分在出生后一分钟和五分钟各做一次。",
+    ))
+    assert "共有五项" in answer.answer
+
+
+def test_a_sentence_cut_at_a_semicolon_is_quoted_to_its_end():
+    answer = compose_answer(_result(
+        "短叶水蜈蚣的全草主治哪些问题？",
+        "短叶水蜈蚣为莎草科植物，多生于山坡荒地、路旁草丛、田边草地、溪边和海边的沙滩上。"
+        "中医上以全草入药，功能发汗退热、消肿解毒，主治感冒发热、疟疾、痢疾、皮肤瘙痒、蛇虫咬伤等症；"
+        "近年也用于治疗乳糜尿。其根茎可提取芳香油。",
+    ))
+    assert "乳糜尿" in answer.answer
+
+
+def test_why_question_takes_the_story_before_the_outcome():
+    answer = compose_answer(_result(
+        "元皇后为什么被降居顺成宫？",
+        "元皇后是北齐孝昭帝的皇后。孝昭帝死后，元皇后随梓宫返回邺城。"
+        "途中武成帝听闻皇后藏有奇药，追索不得，便使宦官就车羞辱她。元皇后于是被降居顺成宫。",
+    ))
+    assert "追索不得" in answer.answer and "降居顺成宫" in answer.answer
+
+
+def test_a_sentence_repeated_by_overlapping_chunks_is_quoted_once():
+    sentence = "据国家药品不良反应监测中心的数据，雷公藤制剂可引起肝、肾、血液系统和生殖系统等损害。"
+    answer = compose_answer(_result(
+        "国家药品不良反应监测中心的数据显示雷公藤会造成什么损害？",
+        "雷公藤是卫矛科植物。" + sentence + "主要表现为药物性肝炎、肾功能不全、白细胞减少等。",
+        sentence + "主要表现为药物性肝炎、肾功能不全、白细胞减少等。",
+    ))
+    assert answer.answer.count("雷公藤制剂可引起") == 1
+    assert "药物性肝炎" in answer.answer
+
+
+def test_report_headings_still_end_the_answer():
+    # Work reports put short headings between figure-laden sentences: one is not part of the answer.
+    answer = compose_answer(_result(
+        "高新技术企业新认定了多少家？",
+        "投资较快增速。全年完成固投*亿元、比增*%，工业固投*亿元。"
+        "新认定高新技术企业*家。商贸大幅提升。实际利用外资*亿元，外贸出口完成*亿元、比增*%。",
+    ))
+    assert "新认定高新技术企业*家" in answer.answer
+    assert "商贸大幅提升" not in answer.answer
