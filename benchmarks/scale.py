@@ -309,7 +309,7 @@ def main() -> int:
         corpus, data = work / f"corpus-{size}", work / f"data-{size}"
         info = write_corpus(corpus, size, chunk_chars)
         if not (data / ".ingested").exists():
-            shutil.rmtree(data, ignore_errors=True)
+            # Incremental: an interrupted run resumes (its report then covers the remaining files).
             first = _run_step("ingest", data, "--corpus", str(corpus))
             (data / ".ingested").write_text(json.dumps(first), encoding="utf-8")
             _emit(work, {"size": size, "step": "ingest", "corpus": info, **first})
