@@ -31,6 +31,7 @@ from retrieval.normalize import (
     expand_synonyms,
     is_mostly_chinese,
     normalize_text,
+    passage_search_text,
     passage_tokens,
     synonym_groups,
     terms,
@@ -251,7 +252,7 @@ class HybridSearcher:
             p.rank, p.score = len(result.passages) + 1, round(score / best_possible, 4)
             p.dense = dense_sim.get(cid)
             p.keyword = keyword_score.get(cid)
-            search_text = normalize_text(" ".join((meta.get("title", ""), meta.get("section", ""), text)))
+            search_text = passage_search_text(meta.get("title", ""), meta.get("section", ""), text)
             p.coverage = round(coverage(query_terms, weights, search_text) * understood, 4)
             # Lexical coverage, not the dense score, decides relevance: e5 gives unrelated
             # Chinese questions about the same cosine as related ones (measured on seed.jsonl).

@@ -15,7 +15,6 @@ import jieba
 import numpy as np
 
 
-
 @lru_cache(maxsize=1)
 def _general_idf() -> tuple[dict[str, float], float]:
     """IDF of words in general Chinese text (the table shipped with jieba.analyse)."""

@@ -85,9 +85,15 @@ def tokenize(text: str, normalized: bool = False) -> list[str]:
     return _content(_tokenizer().cut_for_search(text if normalized else normalize_text(text)))
 
 
+def passage_search_text(title: str, section: str, text: str) -> str:
+    """What a stored chunk is matched on, normalised: title and section path take part,
+    they carry the year and the topic."""
+    return normalize_text(" ".join((title, section, text)))
+
+
 def passage_tokens(title: str, section: str, text: str) -> list[str]:
-    """BM25 tokens of a stored chunk: title and section path take part, they carry the year and topic."""
-    return tokenize(" ".join((title, section, text)))
+    """BM25 tokens of a stored chunk (of its :func:`passage_search_text`)."""
+    return tokenize(passage_search_text(title, section, text), normalized=True)
 
 
 @lru_cache(maxsize=1)
