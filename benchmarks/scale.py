@@ -55,7 +55,7 @@ def _disk_mib(path: Path) -> float:
 
 def _sentence_pool() -> list[tuple[str, list[str]]]:
     """(title, sentences) of every source document: the cmrc2018 documents and corpus/."""
-    from ingest.chunking import sentence_spans
+    from text.sentences import sentence_spans
 
     docs = sorted((BENCH / "corpus").glob("*.txt")) + sorted((ROOT / "corpus").glob("*.txt"))
     pool = []
@@ -166,10 +166,10 @@ def step_expand(source_data: Path, target: int, seed: int = 11) -> dict:
     """Write ``target`` chunks into this data dir: the source's chunks with their vectors, plus variants."""
     from dataclasses import replace
 
-    from ingest.chunking import sentence_spans
+    from text.sentences import sentence_spans
     from ingest.embeddings import get_embeddings, model_id_of
     from ingest.index import TOKENS_KEY, mark_changed, open_collection
-    from retrieval.normalize import passage_tokens
+    from text.normalize import passage_tokens
     from settings import get_settings
 
     s = get_settings()

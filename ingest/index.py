@@ -30,7 +30,7 @@ from tqdm import tqdm
 from ingest.chunking import CHUNKER_VERSION, Chunk, chunk_document
 from ingest.embeddings import get_embeddings, model_id_of
 from ingest.loaders import SUPPORTED_SUFFIXES, LoadError, load_text
-from retrieval.normalize import passage_tokens, tokenizer_id
+from text.normalize import passage_tokens, tokenizer_id
 from settings import Settings, get_settings, validate_kb_name
 
 log = logging.getLogger(__name__)

@@ -15,10 +15,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ingest.chunking import sentence_spans
-from ingest.figures import FIGURE, extract_sentence
-from retrieval.hybrid import Passage, SearchResult, context_years, coverage
-from retrieval.normalize import match_key, normalize_text
+from text.sentences import sentence_spans
+from text.figures import FIGURE, extract_sentence
+from retrieval.hybrid import Passage, SearchResult, coverage
+from text.years import context_years
+from text.normalize import match_key, normalize_text
 from retrieval.schema import AnswerResult, Citation, RankedPassage
 
 REFUSAL = "资料中没有找到与该问题相关的内容，无法据此回答。请换一种问法，或确认问题是否在已收录文件的范围内。"

@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from ingest.embeddings import get_embeddings
-from ingest.figures import extract_figures
+from text.figures import extract_figures
 from ingest.index import collection_version, iter_stored_chunks, open_collection
-from retrieval.normalize import normalize_text, synonym_groups
+from text.normalize import normalize_text, synonym_groups
 from settings import Settings, get_settings, validate_kb_name
 
 COLUMNS = ["metric", "value", "unit", "qualifier", "year", "kind", "period", "masked", "section", "source",

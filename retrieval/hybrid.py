@@ -22,11 +22,11 @@ from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 
 from ingest.embeddings import get_embeddings
-from ingest.figures import YEAR
+from text.years import YEAR, context_years
 from ingest.index import TOKENS_KEY, collection_version, iter_stored_chunks, open_collection, tokens_are_current
 from retrieval.fusion import RRF_K, reciprocal_rank_fusion
 from retrieval.keyword import KeywordIndex
-from retrieval.normalize import (
+from text.normalize import (
     english_terms,
     expand_synonyms,
     is_mostly_chinese,
@@ -293,11 +293,6 @@ def _passage(cid: str, text: str, m: dict[str, Any]) -> Passage:
         section = f"{section} · 第{m['page']}页" if section else f"第{m['page']}页"
     return Passage(id=cid, text=text, source=m.get("source", ""), title=m.get("title", ""),
                    section=section, start=int(m.get("start", 0)), end=int(m.get("end", 0)))
-
-
-def context_years(title: str, section: str) -> list[str]:
-    """Years a passage is about: its section path's, else its document title's."""
-    return YEAR.findall(section) or YEAR.findall(title)
 
 
 def coverage(query_terms: list[str], weights: dict[str, float], text: str) -> float:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from retrieval.answer import _answer_cues, _score_sentences, compose_answer
 from retrieval.hybrid import Passage, SearchResult
-from retrieval.normalize import normalize_text, terms
+from text.normalize import normalize_text, terms
 
 
 def _result(question: str, *texts: str, title: str = "", sources: list[str] | None = None) -> SearchResult:

@@ -1,4 +1,5 @@
-from ingest.chunking import chunk_document, sentence_spans
+from ingest.chunking import chunk_document
+from text.sentences import sentence_spans
 from ingest.structure import parse_sections
 from tests.conftest import CORPUS
 

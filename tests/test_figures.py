@@ -3,7 +3,7 @@
 import json
 
 
-from ingest.figures import extract_figures, extract_sentence
+from text.figures import extract_figures, extract_sentence
 from ingest.structure import parse_sections
 from tests.conftest import CORPUS, ROOT, run_cli, use_env
 

@@ -34,7 +34,7 @@ def test_tokens_are_stored_with_each_chunk_and_the_index_is_cached_per_version(t
     docs = _kb(tmp_path, monkeypatch)
     from ingest.index import TOKENS_KEY, collection_version, iter_stored_chunks, sync_knowledge_base
     from retrieval.hybrid import HybridSearcher
-    from retrieval.normalize import passage_tokens
+    from text.normalize import passage_tokens
     from settings import get_settings
 
     collection = _collection()
@@ -77,7 +77,7 @@ def test_tokens_made_by_another_dictionary_are_redone(tmp_path, monkeypatch):
     docs = _kb(tmp_path, monkeypatch)
     from ingest.index import TOKENS_KEY, iter_stored_chunks, knowledge_base_is_current, sync_knowledge_base
     from retrieval.hybrid import HybridSearcher
-    from retrieval.normalize import tokenizer_id
+    from text.normalize import tokenizer_id
 
     collection = _collection()
     rows = list(iter_stored_chunks(collection))
