@@ -15,6 +15,7 @@ import secrets
 import sys
 
 import settings as _settings  # noqa: F401  (sets the offline environment first)
+from errors import ZoneQAError
 from settings import Settings, get_settings, validate_kb_name
 
 log = logging.getLogger("zoneqa")
@@ -55,7 +56,7 @@ def create_app(s: Settings | None = None, kb: str | None = None):
     from fastapi import FastAPI, Request
     from fastapi.responses import JSONResponse
 
-    from ingest.index import list_knowledge_bases
+    from store import list_knowledge_bases
     from web.api import FigureTables, build_router, install_error_handlers
     from web.chat import CSS, THEME
     from web.ui import build_ui
@@ -85,7 +86,7 @@ def create_app(s: Settings | None = None, kb: str | None = None):
 
 def ensure_index(s: Settings, kb: str) -> None:
     """Ingest corpus/ into ``kb`` when it is missing or out of date (incremental, progress on the console)."""
-    from ingest.index import knowledge_base_is_current, sync_knowledge_base
+    from ingest.sync import knowledge_base_is_current, sync_knowledge_base
     from web.admin_tab import source_folders
 
     roots = source_folders(s, kb, with_corpus=True)  # corpus/ and the files uploaded through the admin tab
@@ -101,7 +102,7 @@ def ensure_index(s: Settings, kb: str) -> None:
 def main(argv: list[str] | None = None) -> int:
     try:
         s = get_settings()
-    except ValueError as exc:  # a malformed environment variable
+    except ZoneQAError as exc:  # a malformed environment variable
         print(f"错误：{exc}", file=sys.stderr)
         return 2
     parser = argparse.ArgumentParser(prog="python app.py", description="启动高新区政策与报告问答助手（网页与 API）。")
@@ -116,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         kb = validate_kb_name(args.kb)
-    except ValueError as exc:
+    except ZoneQAError as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 2
     if not _is_loopback(args.host) and not s.auth:

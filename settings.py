@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from errors import ConfigError, InvalidNameError
+
 # Set before chromadb / gradio / huggingface are imported anywhere: they read
 # these at import time and would otherwise try to reach the internet.
 for _name, _value in {
@@ -36,7 +38,7 @@ def _number(name: str, default, cast):
     try:
         return cast(raw)
     except ValueError as exc:
-        raise ValueError(f"环境变量 {name} 应为数字，实际为 {raw!r}") from exc
+        raise ConfigError(f"环境变量 {name} 应为数字，实际为 {raw!r}") from exc
 
 
 def _int(name: str, default: int) -> int:
@@ -57,6 +59,7 @@ class Settings:
     embedding: str
     chroma_host: str | None
     chroma_port: int
+    store_timeout: float
     chunk_chars: int
     top_k: int
     candidates: int
@@ -88,6 +91,7 @@ def get_settings() -> Settings:
         embedding=os.environ.get("ZONEQA_EMBEDDING", "e5-small"),
         chroma_host=os.environ.get("CHROMA_HOST") or None,
         chroma_port=_int("CHROMA_PORT", 8000),
+        store_timeout=_float("ZONEQA_STORE_TIMEOUT", 5.0),
         chunk_chars=_int("ZONEQA_CHUNK_CHARS", 500),
         top_k=_int("ZONEQA_TOP_K", 5),
         candidates=_int("ZONEQA_CANDIDATES", 30),
@@ -111,14 +115,14 @@ def _auth(raw: str, name: str = "ZONEQA_AUTH") -> tuple[str, str] | None:
         return None
     user, sep, password = raw.partition(":")
     if not sep or not user or not password:
-        raise ValueError(f"{name} 的格式应为 用户名:密码")
+        raise ConfigError(f"{name} 的格式应为 用户名:密码")
     return user, password
 
 
 def validate_kb_name(name: str) -> str:
-    """Return ``name`` if it can name a knowledge base, else raise ValueError."""
+    """Return ``name`` if it can name a knowledge base, else raise InvalidNameError."""
     if not KB_NAME_PATTERN.match(name or ""):
-        raise ValueError(
+        raise InvalidNameError(
             f"知识库名称 {name!r} 无效：只能使用字母、数字、下划线和连字符（1–50 个字符），且以字母或数字开头。"
         )
     return name

@@ -21,13 +21,13 @@ def kb_name_for(corpus: Path) -> str:
 
 def _ask(assistant, question: str, kb: str, k: int | None):
     """Ask, turning a question the assistant rejects (empty) into a refusal, as a user would see it."""
-    from retrieval.ask import QuestionError
-    from retrieval.schema import AnswerResult
+    from errors import QuestionError
+    from retrieval.schema import AnswerResult, Refusal
 
     try:
         return assistant.ask(question, kb=kb, k=k)
     except QuestionError as exc:
-        return AnswerResult(question, str(exc), True)
+        return AnswerResult(question, exc.message, True, refusal=Refusal.EMPTY_QUESTION)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -42,8 +42,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     from evaluation.metrics import load_questions, score, summarize
+    from errors import ZoneQAError
     from evaluation.report import summary_table, write_outputs
-    from ingest.index import sync_knowledge_base
+    from ingest.sync import sync_knowledge_base
     from retrieval.ask import Assistant
 
     try:
@@ -52,12 +53,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"错误：{exc}", file=sys.stderr)
         return 2
     kb = args.kb or (kb_name_for(args.corpus) if args.corpus else s.default_kb)
-    if args.corpus:
-        report = sync_knowledge_base([args.corpus], kb=kb, progress=not args.json)
-        print(report.summary(), file=sys.stderr)
-
-    assistant = Assistant(s)
-    assistant.ask("预热", kb=kb)  # load the index and model before timing
+    try:
+        if args.corpus:
+            report = sync_knowledge_base([args.corpus], kb=kb, settings=s, progress=not args.json)
+            print(report.summary(), file=sys.stderr)
+        assistant = Assistant(s)
+        assistant.ask("预热", kb=kb)  # load the index and model before timing
+    except ZoneQAError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 2
     outcomes = [score(q, _ask(assistant, q.question, kb, args.k)) for q in questions]
     summary = summarize(outcomes)
     if args.out:

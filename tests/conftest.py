@@ -43,7 +43,7 @@ def corpus_kb(tmp_path_factory: pytest.TempPathFactory):
     old = os.environ.get("ZONEQA_DATA")
     os.environ["ZONEQA_DATA"] = str(data)
     settings_module.get_settings.cache_clear()
-    from ingest.index import sync_knowledge_base
+    from ingest.sync import sync_knowledge_base
 
     report = sync_knowledge_base([CORPUS], kb="default", progress=False)
     assert report.files_written == 1 and report.chunks_total > 10

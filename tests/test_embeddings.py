@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from ingest.embeddings import E5SmallEmbeddings, SentenceTransformerEmbeddings, get_embeddings
+from store.embeddings import E5SmallEmbeddings, SentenceTransformerEmbeddings, get_embeddings
 
 
 def _cos(a, b):
@@ -33,5 +33,7 @@ def test_sentence_transformers_backend_with_a_bundled_model_folder():
 def test_unknown_backend_is_a_clear_error():
     import pytest
 
-    with pytest.raises(ValueError, match="未知的向量模型"):
+    from errors import ConfigError
+
+    with pytest.raises(ConfigError, match="未知的向量模型"):
         get_embeddings("word2vec")

@@ -14,12 +14,10 @@ from tests.conftest import ROOT, copy_corpus, run_cli, use_env
 
 
 def _stored(kb: str = "default"):
-    from ingest.embeddings import get_embeddings
-    from ingest.index import iter_stored_chunks, open_collection
     from settings import get_settings
+    from store import open_knowledge_base
 
-    s = get_settings()
-    return list(iter_stored_chunks(open_collection(kb, get_embeddings(s.embedding), settings=s)))
+    return list(open_knowledge_base(kb, get_settings()).chunks())
 
 
 def _write(path: Path, text: str, encoding: str = "utf-8") -> Path:
@@ -32,7 +30,7 @@ POLICY = "一、研发补助\n对新认定的高新技术企业，最高补助50
 
 def test_incremental_runs_only_touch_changed_and_deleted_files(tmp_path, monkeypatch):
     use_env(monkeypatch, ZONEQA_DATA=str(tmp_path / "data"))
-    from ingest.index import sync_knowledge_base
+    from ingest.sync import sync_knowledge_base
 
     docs = copy_corpus(tmp_path / "docs")
     _write(docs / "policy.txt", POLICY, "gb18030")
@@ -132,9 +130,8 @@ def test_kill_minus_nine_mid_ingestion_then_rerun_is_consistent(tmp_path):
         expected |= {c.id for c in chunk_document(f.read_text(encoding="utf-8"), f.name, 300)}
     env_data = {"ZONEQA_DATA": str(data)}
     check = run_cli("-c", (
-        "import json;from ingest.index import *;from ingest.embeddings import get_embeddings;"
-        "c=open_collection('default', get_embeddings('e5-small'));"
-        "print(json.dumps([i for i,_,_ in iter_stored_chunks(c)]))"), env=env_data)
+        "import json;from settings import get_settings;from store import open_knowledge_base;"
+        "print(json.dumps([c.id for c in open_knowledge_base('default', get_settings()).chunks()]))"), env=env_data)
     assert check.returncode == 0, check.stderr
     stored = json.loads(check.stdout)
     assert len(stored) == len(set(stored)), "duplicate chunks after the crash"
@@ -196,7 +193,7 @@ def test_start_up_check_sees_a_changed_chunk_size(tmp_path, monkeypatch):
     docs.mkdir()
     _write(docs / "policy.txt", POLICY)
     use_env(monkeypatch, ZONEQA_DATA=str(tmp_path / "data"))
-    from ingest.index import knowledge_base_is_current, sync_knowledge_base
+    from ingest.sync import knowledge_base_is_current, sync_knowledge_base
 
     sync_knowledge_base([docs], progress=False)
     assert knowledge_base_is_current("default", [docs])

@@ -11,15 +11,17 @@ from pathlib import Path
 
 import gradio as gr
 
-from ingest.index import delete_document, list_documents, sync_knowledge_base
+from errors import ForbiddenError, ZoneQAError
 from ingest.loaders import SUPPORTED_SUFFIXES
+from ingest.manage import delete_document, list_documents
+from ingest.sync import sync_knowledge_base
 from settings import Settings, validate_kb_name
 
 log = logging.getLogger(__name__)
 HEADERS = ["文件", "片段数", "大小（字节）", "更新时间", "状态"]
 
 
-class AdminError(Exception):
+class AdminError(ForbiddenError):
     """A refused admin action; the message is for the user."""
 
 
@@ -94,7 +96,7 @@ def build_admin_tab(settings: Settings, default_kb: str) -> None:
     def refresh(kb: str):
         try:
             rows = documents_table(settings, kb or default_kb)
-        except ValueError:  # an invalid knowledge-base name typed in
+        except ZoneQAError:  # an invalid knowledge-base name typed in
             rows = []
         return rows, gr.update(choices=[r[0] for r in rows])
 
@@ -106,8 +108,8 @@ def build_admin_tab(settings: Settings, default_kb: str) -> None:
                 raise AdminError("请先选择要上传的文件。")
             stored, refused = store_uploads(settings, kb, [(Path(f).name, Path(f)) for f in files])
             report = reindex(settings, kb, kb == default_kb) if stored else None
-        except (AdminError, ValueError) as exc:
-            return (*refresh(kb), message("notice", str(exc)))
+        except ZoneQAError as exc:
+            return (*refresh(kb), message("notice", exc.message))
         except Exception:
             log.exception("upload failed")
             return (*refresh(kb), message("notice", "上传处理失败，请查看服务器日志。"))
@@ -124,8 +126,8 @@ def build_admin_tab(settings: Settings, default_kb: str) -> None:
                 raise AdminError("请选择要删除的文件。")
             removed = delete_document(kb, source, settings)
             (uploads_dir(settings, kb) / safe_upload_name(source)).unlink(missing_ok=True)
-        except (AdminError, FileNotFoundError, ValueError, LookupError) as exc:
-            return (*refresh(kb), message("notice", str(exc)))
+        except ZoneQAError as exc:
+            return (*refresh(kb), message("notice", exc.message))
         return (*refresh(kb), message("empty", f"已删除 {source}（{removed} 个片段）。"))
 
     def rebuild(user, password, kb, progress=gr.Progress(track_tqdm=True)):
@@ -133,8 +135,8 @@ def build_admin_tab(settings: Settings, default_kb: str) -> None:
         try:
             check_admin(settings, user, password)
             report = reindex(settings, kb, kb == default_kb)
-        except (AdminError, ValueError) as exc:
-            return (*refresh(kb), message("notice", str(exc)))
+        except ZoneQAError as exc:
+            return (*refresh(kb), message("notice", exc.message))
         return (*refresh(kb), message("empty", report.summary()))
 
     if settings.admin is None:

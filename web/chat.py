@@ -11,8 +11,10 @@ from typing import Any, Iterator
 
 import gradio as gr
 
+from errors import ZoneQAError
 from retrieval.ask import Assistant
-from web.api import ApiError, api_errors, check_length
+from retrieval.schema import Delta
+from web.limits import check_question_length
 from web.render import answer_markdown, escape_markdown, sources_html
 
 log = logging.getLogger(__name__)
@@ -77,16 +79,15 @@ def build_chat_tab(assistant: Assistant, kbs: list[str], default_kb: str) -> Non
                                    {"role": "assistant", "content": ""}]
         answer, streamed = None, ""
         try:
-            check_length(assistant, standalone)
-            with api_errors():
-                for kind, payload in assistant.ask_stream(standalone, kb or default_kb):
-                    if kind == "delta":  # a language model writing: show its words as they come
-                        streamed += payload
-                        history[-1] = {"role": "assistant", "content": escape_markdown(streamed)}
-                        yield history, gr.update(), state, ""
-                    else:
-                        answer = payload
-        except ApiError as exc:
+            check_question_length(assistant.settings, standalone)
+            for event in assistant.ask_stream(standalone, kb or default_kb):
+                if isinstance(event, Delta):  # a language model writing: show its words as they come
+                    streamed += event.text
+                    history[-1] = {"role": "assistant", "content": escape_markdown(streamed)}
+                    yield history, gr.update(), state, ""
+                else:
+                    answer = event.answer
+        except ZoneQAError as exc:
             history[-1] = {"role": "assistant", "content": escape_markdown(f"⚠️ {exc.message}")}
             yield history, sources_html(None), state, ""
             return

@@ -10,8 +10,10 @@ from typing import Any
 
 import gradio as gr
 
+from errors import ZoneQAError
 from retrieval.figures import FigureQuery
-from web.api import ApiError, FigureTables
+from web.api import FigureTables
+from web.limits import MAX_KEYWORD_CHARS
 
 HEADERS = ["期间", "指标", "限定", "数值", "单位", "章节", "来源"]
 ALL = "全部"
@@ -60,11 +62,11 @@ def build_figures_tab(figures: FigureTables, kbs: list[str], default_kb: str) ->
     """The tab's components and events, built inside the caller's Blocks."""
 
     def lookup(keyword: str, year: str, kind: str, unit: str, section: str, kb: str):
-        query = FigureQuery((keyword or "").strip()[:200], "" if year == ALL else year,
+        query = FigureQuery((keyword or "").strip()[:MAX_KEYWORD_CHARS], "" if year == ALL else year,
                             "" if kind == ALL else kind, "" if unit == ALL else unit, (section or "").strip())
         try:
             rows = figures.search(kb or default_kb, query)
-        except ApiError as exc:
+        except ZoneQAError as exc:
             return gr.update(value=[]), f'<div class="zq-notice">{html.escape(exc.message)}</div>', None, None
         csv_path, xlsx_path = export_files(rows)
         summary = f'<div class="zq-score">共 {len(rows)} 条</div>' if rows else ""
