@@ -87,60 +87,70 @@ def documents_table(settings: Settings, kb: str) -> list[list]:
             for r in list_documents(kb, settings)]
 
 
-def build_admin_tab(settings: Settings, default_kb: str) -> None:
-    """The tab's components and events, built inside the caller's Blocks."""
+def _message(kind: str, text: str) -> str:
+    return f'<div class="zq-{kind}">{html.escape(text)}</div>'
 
-    def message(kind: str, text: str) -> str:
-        return f'<div class="zq-{kind}">{html.escape(text)}</div>'
 
-    def refresh(kb: str):
+class AdminActions:
+    """The tab's actions, apart from its layout; each returns (documents table, delete choices, status)."""
+
+    def __init__(self, settings: Settings, default_kb: str) -> None:
+        self.settings = settings
+        self.default_kb = default_kb
+
+    def refresh(self, kb: str):
         try:
-            rows = documents_table(settings, kb or default_kb)
+            rows = documents_table(self.settings, kb or self.default_kb)
         except ZoneQAError:  # an invalid knowledge-base name typed in
             rows = []
         return rows, gr.update(choices=[r[0] for r in rows])
 
-    def upload(user, password, files, kb, progress=gr.Progress(track_tqdm=True)):
-        kb = kb or default_kb
+    def upload(self, user, password, files, kb, progress=gr.Progress(track_tqdm=True)):
+        kb = kb or self.default_kb
         try:
-            check_admin(settings, user, password)
+            check_admin(self.settings, user, password)
             if not files:
                 raise AdminError("请先选择要上传的文件。")
-            stored, refused = store_uploads(settings, kb, [(Path(f).name, Path(f)) for f in files])
-            report = reindex(settings, kb, kb == default_kb) if stored else None
+            stored, refused = store_uploads(self.settings, kb, [(Path(f).name, Path(f)) for f in files])
+            report = reindex(self.settings, kb, kb == self.default_kb) if stored else None
         except ZoneQAError as exc:
-            return (*refresh(kb), message("notice", exc.message))
+            return (*self.refresh(kb), _message("notice", exc.message))
         except Exception:
             log.exception("upload failed")
-            return (*refresh(kb), message("notice", "上传处理失败，请查看服务器日志。"))
+            return (*self.refresh(kb), _message("notice", "上传处理失败，请查看服务器日志。"))
         lines = [f"已上传：{'、'.join(stored)}" if stored else "没有文件被接受。"] + refused
         if report:
             lines += report.skipped + [report.summary()]
-        return (*refresh(kb), message("warning" if refused or (report and report.skipped) else "empty", "\n".join(lines)))
+        warn = refused or (report and report.skipped)
+        return (*self.refresh(kb), _message("warning" if warn else "empty", "\n".join(lines)))
 
-    def delete(user, password, source, kb):
-        kb = kb or default_kb
+    def delete(self, user, password, source, kb):
+        kb = kb or self.default_kb
         try:
-            check_admin(settings, user, password)
+            check_admin(self.settings, user, password)
             if not source:
                 raise AdminError("请选择要删除的文件。")
-            removed = delete_document(kb, source, settings)
-            (uploads_dir(settings, kb) / safe_upload_name(source)).unlink(missing_ok=True)
+            removed = delete_document(kb, source, self.settings)
+            (uploads_dir(self.settings, kb) / safe_upload_name(source)).unlink(missing_ok=True)
         except ZoneQAError as exc:
-            return (*refresh(kb), message("notice", exc.message))
-        return (*refresh(kb), message("empty", f"已删除 {source}（{removed} 个片段）。"))
+            return (*self.refresh(kb), _message("notice", exc.message))
+        return (*self.refresh(kb), _message("empty", f"已删除 {source}（{removed} 个片段）。"))
 
-    def rebuild(user, password, kb, progress=gr.Progress(track_tqdm=True)):
-        kb = kb or default_kb
+    def rebuild(self, user, password, kb, progress=gr.Progress(track_tqdm=True)):
+        kb = kb or self.default_kb
         try:
-            check_admin(settings, user, password)
-            report = reindex(settings, kb, kb == default_kb)
+            check_admin(self.settings, user, password)
+            report = reindex(self.settings, kb, kb == self.default_kb)
         except ZoneQAError as exc:
-            return (*refresh(kb), message("notice", exc.message))
-        return (*refresh(kb), message("empty", report.summary()))
+            return (*self.refresh(kb), _message("notice", exc.message))
+        return (*self.refresh(kb), _message("empty", report.summary()))
 
+
+def build_admin_tab(settings: Settings, default_kb: str) -> None:
+    """The tab's components and events, built inside the caller's Blocks."""
+    actions = AdminActions(settings, default_kb)
     if settings.admin is None:
-        gr.HTML(message("notice", "未设置管理员凭据（环境变量 ZONEQA_ADMIN=用户名:密码），管理功能已关闭。"))
+        gr.HTML(_message("notice", "未设置管理员凭据（环境变量 ZONEQA_ADMIN=用户名:密码），管理功能已关闭。"))
     with gr.Row():
         user = gr.Textbox(label="管理员用户名", elem_id="zq-admin-user", scale=1)
         password = gr.Textbox(label="密码", type="password", elem_id="zq-admin-password", scale=1)
@@ -150,13 +160,14 @@ def build_admin_tab(settings: Settings, default_kb: str) -> None:
     files = gr.File(label="上传文件（可多选）", file_count="multiple", elem_id="zq-admin-files")
     with gr.Row():
         upload_btn = gr.Button("上传并索引", variant="primary", elem_id="zq-admin-upload")
-        target = gr.Dropdown(choices=[r[0] for r in initial], label="要删除的文件", allow_custom_value=True, elem_id="zq-admin-target")
+        target = gr.Dropdown(choices=[r[0] for r in initial], label="要删除的文件", allow_custom_value=True,
+                             elem_id="zq-admin-target")
         delete_btn = gr.Button("删除", variant="stop", elem_id="zq-admin-delete")
         rebuild_btn = gr.Button("重新索引", elem_id="zq-admin-reindex")
     status = gr.HTML(elem_id="zq-admin-status")
     hidden = {"api_visibility": "private"}
     outputs = [docs, target, status]
-    upload_btn.click(upload, [user, password, files, kb], outputs, **hidden)
-    delete_btn.click(delete, [user, password, target, kb], outputs, **hidden)
-    rebuild_btn.click(rebuild, [user, password, kb], outputs, **hidden)
-    kb.submit(lambda k: (*refresh(k), ""), [kb], outputs, **hidden)
+    upload_btn.click(actions.upload, [user, password, files, kb], outputs, **hidden)
+    delete_btn.click(actions.delete, [user, password, target, kb], outputs, **hidden)
+    rebuild_btn.click(actions.rebuild, [user, password, kb], outputs, **hidden)
+    kb.submit(lambda k: (*actions.refresh(k), ""), [kb], outputs, **hidden)
