@@ -237,6 +237,7 @@ class IngestReport:
     chunks_written: int = 0
     chunks_total: int = 0
     skipped: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # ingested, but worth knowing: slow or truncated files
     seconds: float = 0.0
     # Where the time went (wall clock): read + hash + parse + chunk; jieba tokens;
     # dense vectors; Chroma deletes/writes and manifest commits.
@@ -255,7 +256,8 @@ class IngestReport:
             line += (f"（向量化 {self.chunks_written / self.embed_seconds:.1f} 片段/秒；解析 {self.parse_seconds:.1f} 秒，"
                      f"分词 {self.tokenize_seconds:.1f} 秒，向量化 {self.embed_seconds:.1f} 秒，"
                      f"写入 {self.write_seconds:.1f} 秒）")
-        return line
+        # The admin tab and the CLI both show this summary, so warnings ride along with it.
+        return "\n".join([line] + [f"注意：{w}" for w in self.warnings])
 
 
 @dataclass(frozen=True)
@@ -299,6 +301,21 @@ def _chunk_metadata(chunk: Chunk, title: str, file_hash: str, page: int | None, 
         # Stored so that every searcher (any replica) builds BM25 without re-running jieba.
         TOKENS_KEY: " ".join(tokens),
     }
+
+
+def estimated_embed_minutes(chars: int, s: Settings) -> float:
+    """Minutes the dense model needs for ``chars`` characters of text (passages of chunk_chars
+    at the measured rate of settings.embed_rate; embedding is nearly all of ingestion time)."""
+    return chars / s.chunk_chars / s.embed_rate / 60
+
+
+def slow_file_warning(source: str, chars: int, s: Settings) -> str | None:
+    """A line to show before ingesting a file that will take longer than warn_ingest_minutes."""
+    minutes = estimated_embed_minutes(chars, s)
+    if minutes <= s.warn_ingest_minutes:
+        return None
+    return (f"{source} 较大（{chars} 个字符），预计导入需要约 {max(1, round(minutes))} 分钟"
+            f"（按每秒 {s.embed_rate:g} 个片段估算）")
 
 
 def _chunker_id(s: Settings) -> str:
@@ -459,7 +476,7 @@ def sync_knowledge_base(
             report.files_unchanged += 1
             continue
         try:
-            loaded = load_text(sf.path)
+            loaded = load_text(sf.path, s)
         except LoadError as exc:
             report.skipped.append(str(exc))
             log.warning("%s", exc)
@@ -470,6 +487,11 @@ def sync_knowledge_base(
                                 "chunker": chunker, "chunks": 0, "skipped": str(exc)}
             _write_manifest(manifest_path, manifest)
             continue
+        # Said now, before hours of embedding, and kept for the report the admin tab shows.
+        slow = slow_file_warning(sf.source, len(loaded.text), s)
+        for warning in [*loaded.warnings, *([slow] if slow else [])]:
+            log.warning("%s", warning)
+            report.warnings.append(warning)
         chunks = chunk_document(loaded.text, sf.source, s.chunk_chars)
         pages = {c.id: loaded.page_of(c.start) for c in chunks} if loaded.page_starts else {}
         # A file the manifest knows (changed, or left pending by a crash) may have chunks to remove;
