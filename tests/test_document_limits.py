@@ -139,9 +139,9 @@ def understate_member_size(path: Path, member: str, declared: int) -> None:
             break
         central = data.find(b"PK\x01\x02", central + 4)
     assert central != -1
-    struct.pack_into("<II", data, central + 16, crc, struct.unpack_from("<I", data, central + 20)[0])
+    struct.pack_into("<I", data, central + 16, crc)  # central directory: CRC at 16, size at 24
     struct.pack_into("<I", data, central + 24, declared)
-    local = info.header_offset
+    local = info.header_offset  # local header: CRC at 14, size at 22
     struct.pack_into("<I", data, local + 14, crc)
     struct.pack_into("<I", data, local + 22, declared)
     path.write_bytes(bytes(data))
