@@ -71,6 +71,8 @@ class Settings:
     auth: tuple[str, str] | None
     admin: tuple[str, str] | None
     max_upload_mb: int
+    admin_max_failures: int
+    admin_lockout_s: float
     llm_base_url: str | None
     llm_model: str | None
     llm_api_key: str | None
@@ -111,6 +113,8 @@ def get_settings() -> Settings:
         auth=_auth(os.environ.get("ZONEQA_AUTH", "")),
         admin=_auth(os.environ.get("ZONEQA_ADMIN", ""), "ZONEQA_ADMIN"),
         max_upload_mb=_int("ZONEQA_MAX_UPLOAD_MB", 20),
+        admin_max_failures=_int("ZONEQA_ADMIN_MAX_FAILURES", 5),
+        admin_lockout_s=_float("ZONEQA_ADMIN_LOCKOUT_S", 30.0),
         llm_base_url=os.environ.get("ZONEQA_LLM_BASE_URL") or None,
         llm_model=os.environ.get("ZONEQA_LLM_MODEL") or None,
         llm_api_key=os.environ.get("ZONEQA_LLM_API_KEY") or None,

@@ -14,6 +14,7 @@ import gradio as gr
 from ingest.index import delete_document, list_documents, sync_knowledge_base
 from ingest.loaders import SUPPORTED_SUFFIXES
 from settings import Settings, validate_kb_name
+from web.security import LoginThrottle
 
 log = logging.getLogger(__name__)
 HEADERS = ["文件", "片段数", "大小（字节）", "更新时间", "状态"]
@@ -85,8 +86,26 @@ def documents_table(settings: Settings, kb: str) -> list[list]:
             for r in list_documents(kb, settings)]
 
 
+def discard_uploads(paths: list[str] | None) -> None:
+    """Delete Gradio's temporary copies of an admin upload once it is stored or refused: only files that
+    reach the knowledge base's upload folder are kept."""
+    for path in paths or []:
+        temp = Path(path)
+        temp.unlink(missing_ok=True)
+        try:
+            temp.parent.rmdir()  # Gradio keeps each upload in a folder of its own
+        except OSError:
+            pass
+
+
 def build_admin_tab(settings: Settings, default_kb: str) -> None:
     """The tab's components and events, built inside the caller's Blocks."""
+    throttle = LoginThrottle(settings.admin_max_failures, settings.admin_lockout_s)
+
+    def authorize(user: str, password: str, request: gr.Request | None) -> None:
+        """The admin credentials, checked behind a per-client back-off on wrong passwords."""
+        client = request.client.host if request is not None and request.client else "unknown"
+        throttle.attempt(client, lambda: check_admin(settings, user, password), AdminError)
 
     def message(kind: str, text: str) -> str:
         return f'<div class="zq-{kind}">{html.escape(text)}</div>'
@@ -98,28 +117,31 @@ def build_admin_tab(settings: Settings, default_kb: str) -> None:
             rows = []
         return rows, gr.update(choices=[r[0] for r in rows])
 
-    def upload(user, password, files, kb, progress=gr.Progress(track_tqdm=True)):
+    def upload(user, password, files, kb, request: gr.Request, progress=gr.Progress(track_tqdm=True)):
         kb = kb or default_kb
         try:
-            check_admin(settings, user, password)
+            authorize(user, password, request)
             if not files:
                 raise AdminError("请先选择要上传的文件。")
             stored, refused = store_uploads(settings, kb, [(Path(f).name, Path(f)) for f in files])
             report = reindex(settings, kb, kb == default_kb) if stored else None
         except (AdminError, ValueError) as exc:
-            return (*refresh(kb), message("notice", str(exc)))
+            return (*refresh(kb), message("notice", str(exc)), None)
         except Exception:
             log.exception("upload failed")
-            return (*refresh(kb), message("notice", "上传处理失败，请查看服务器日志。"))
+            return (*refresh(kb), message("notice", "上传处理失败，请查看服务器日志。"), None)
+        finally:
+            discard_uploads(files)
         lines = [f"已上传：{'、'.join(stored)}" if stored else "没有文件被接受。"] + refused
         if report:
             lines += report.skipped + [report.summary()]
-        return (*refresh(kb), message("warning" if refused or (report and report.skipped) else "empty", "\n".join(lines)))
+        kind = "warning" if refused or (report and report.skipped) else "empty"
+        return (*refresh(kb), message(kind, "\n".join(lines)), None)
 
-    def delete(user, password, source, kb):
+    def delete(user, password, source, kb, request: gr.Request):
         kb = kb or default_kb
         try:
-            check_admin(settings, user, password)
+            authorize(user, password, request)
             if not source:
                 raise AdminError("请选择要删除的文件。")
             removed = delete_document(kb, source, settings)
@@ -128,10 +150,10 @@ def build_admin_tab(settings: Settings, default_kb: str) -> None:
             return (*refresh(kb), message("notice", str(exc)))
         return (*refresh(kb), message("empty", f"已删除 {source}（{removed} 个片段）。"))
 
-    def rebuild(user, password, kb, progress=gr.Progress(track_tqdm=True)):
+    def rebuild(user, password, kb, request: gr.Request, progress=gr.Progress(track_tqdm=True)):
         kb = kb or default_kb
         try:
-            check_admin(settings, user, password)
+            authorize(user, password, request)
             report = reindex(settings, kb, kb == default_kb)
         except (AdminError, ValueError) as exc:
             return (*refresh(kb), message("notice", str(exc)))
@@ -154,7 +176,8 @@ def build_admin_tab(settings: Settings, default_kb: str) -> None:
     status = gr.HTML(elem_id="zq-admin-status")
     hidden = {"api_visibility": "private"}
     outputs = [docs, target, status]
-    upload_btn.click(upload, [user, password, files, kb], outputs, **hidden)
+    # The file list is emptied after each upload: its temporary files are gone, stored or refused.
+    upload_btn.click(upload, [user, password, files, kb], outputs + [files], **hidden)
     delete_btn.click(delete, [user, password, target, kb], outputs, **hidden)
     rebuild_btn.click(rebuild, [user, password, kb], outputs, **hidden)
     kb.submit(lambda k: (*refresh(k), ""), [kb], outputs, **hidden)

@@ -61,20 +61,28 @@ class FeedbackLog:
             f.write(line + "\n")
 
 
+def new_state() -> dict[str, list]:
+    """A session's conversation: standalone questions, answer JSONs, and the messages shown (text only)."""
+    return {"questions": [], "answers": [], "history": []}
+
+
 def build_chat_tab(assistant: Assistant, kbs: list[str], default_kb: str) -> None:
     """The chat, built inside the caller's Blocks; ``kbs`` fills the selector (hidden when there is one)."""
     feedback = FeedbackLog(assistant.settings.data_dir / "feedback.jsonl")
 
-    def respond(message: str, history: list[dict], state: dict, kb: str) -> Iterator[tuple]:
+    def respond(message: str, state: dict, kb: str) -> Iterator[tuple]:
+        # The conversation shown is rebuilt from this session's own state, never taken from the client: a
+        # client-sent history could carry file messages naming server paths (issue 11), and we only ever
+        # show plain text we wrote ourselves.
         message = (message or "").strip()
-        state = dict(state or {"questions": [], "answers": []})
+        state = {**new_state(), **(state or {})}
         if not message:
             gr.Warning("请输入问题。")
-            yield history, gr.update(), state, message
+            yield state["history"], gr.update(), state, message
             return
         standalone = assistant.condense(state["questions"], message)
-        history = list(history) + [{"role": "user", "content": escape_markdown(message)},
-                                   {"role": "assistant", "content": ""}]
+        history = state["history"] + [{"role": "user", "content": escape_markdown(message)},
+                                      {"role": "assistant", "content": ""}]
         answer, streamed = None, ""
         try:
             check_length(assistant, standalone)
@@ -88,11 +96,13 @@ def build_chat_tab(assistant: Assistant, kbs: list[str], default_kb: str) -> Non
                         answer = payload
         except ApiError as exc:
             history[-1] = {"role": "assistant", "content": escape_markdown(f"⚠️ {exc.message}")}
+            state["history"] = history
             yield history, sources_html(None), state, ""
             return
         except Exception:  # never a stack trace in the page; the server keeps serving
             log.exception("answering failed")
             history[-1] = {"role": "assistant", "content": "⚠️ 系统暂时无法回答，请稍后再试。"}
+            state["history"] = history
             yield history, sources_html(None), state, ""
             return
         state["questions"] = state["questions"] + [standalone]
@@ -101,6 +111,7 @@ def build_chat_tab(assistant: Assistant, kbs: list[str], default_kb: str) -> Non
         if standalone != message:
             full += "\n\n" + escape_markdown(f"（按“{standalone}”理解）")
         panel = sources_html(answer)
+        state["history"] = history[:-1] + [{"role": "assistant", "content": full}]
         if streamed:  # the model's text, or the extractive answer that replaced it
             history[-1] = {"role": "assistant", "content": full}
             yield history, panel, state, ""
@@ -133,9 +144,9 @@ def build_chat_tab(assistant: Assistant, kbs: list[str], default_kb: str) -> Non
         return data.value["text"]
 
     def clear() -> tuple:
-        return [], sources_html(None), {"questions": [], "answers": []}, ""
+        return [], sources_html(None), new_state(), ""
 
-    state = gr.State({"questions": [], "answers": []})
+    state = gr.State(new_state())
     with gr.Row():
         with gr.Column(scale=3):
             kb = gr.Dropdown(choices=kbs, value=default_kb, label="知识库", visible=len(kbs) > 1)
@@ -157,10 +168,9 @@ def build_chat_tab(assistant: Assistant, kbs: list[str], default_kb: str) -> Non
 
     outputs = [chatbot, panel, state, box]
     hidden = {"api_visibility": "private"}
-    box.submit(respond, [box, chatbot, state, kb], outputs, api_name="ask")
-    send.click(respond, [box, chatbot, state, kb], outputs, **hidden)
-    chatbot.example_select(pick_example, None, box, **hidden).then(
-        respond, [box, chatbot, state, kb], outputs, **hidden)
+    box.submit(respond, [box, state, kb], outputs, api_name="ask")
+    send.click(respond, [box, state, kb], outputs, **hidden)
+    chatbot.example_select(pick_example, None, box, **hidden).then(respond, [box, state, kb], outputs, **hidden)
     chatbot.like(on_like, [state], None, **hidden)
     clear_btn.click(clear, None, outputs, **hidden)
     chatbot.clear(clear, None, outputs, **hidden)
