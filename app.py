@@ -59,6 +59,7 @@ def create_app(s: Settings | None = None, kb: str | None = None):
     from store import list_knowledge_bases
     from web.api import FigureTables, build_router, install_error_handlers
     from web.chat import CSS, THEME
+    from web.security import enable_client_path_checks, gradio_mount_options, hide_api_info_from_guests
     from web.ui import build_ui
 
     app = FastAPI(title="ZoneQA", docs_url="/api/docs", redoc_url=None)
@@ -68,20 +69,26 @@ def create_app(s: Settings | None = None, kb: str | None = None):
         @app.middleware("http")
         async def require_credentials(request: Request, call_next):
             path = request.url.path
-            if (path.startswith("/api/") or path.startswith("/v1/")) and path != "/api/health":
+            protected = path.startswith(("/api/", "/v1/")) or path == app.openapi_url  # the schema, like /api/docs
+            if protected and path != "/api/health":
                 if not _credentials_ok(request.headers.get("authorization", ""), s.auth):
                     return JSONResponse({"error": "需要登录凭据。"}, status_code=401,
                                         headers={"WWW-Authenticate": 'Basic realm="zoneqa"'})
-            return await call_next(request)
+            response = await call_next(request)
+            if request.method == "GET" and response.headers.get("content-type", "").startswith("text/html"):
+                response = await hide_api_info_from_guests(response)
+            return response
 
     figures = FigureTables(assistant)
     app.include_router(build_router(assistant, figures))
     kbs = list_knowledge_bases(s) or [default_kb]
     demo = build_ui(assistant, figures, kbs, default_kb)
-    return gr.mount_gradio_app(
+    app = gr.mount_gradio_app(
         app, demo, path="/", auth=s.auth, theme=THEME, css=CSS, footer_links=[],
-        ssr_mode=False, auth_message="请输入 ZONEQA_AUTH 中设置的用户名和密码。",
+        ssr_mode=False, auth_message="请输入 ZONEQA_AUTH 中设置的用户名和密码。", **gradio_mount_options(s),
     )
+    enable_client_path_checks(demo)
+    return app
 
 
 def ensure_index(s: Settings, kb: str) -> None:

@@ -28,6 +28,10 @@ for _name, _value in {
 
 PROJECT_ROOT = Path(__file__).resolve().parent
 KB_NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,49}$")
+# Passages of ~500 characters that e5-small embeds per second on this project's 2-core CPU
+# machine: measured by benchmarks/scale.py (4.0–4.4 passages/s at 1k and 10k chunks, README
+# "Scale"). Used only to warn before a file whose ingestion will take long.
+MEASURED_EMBED_RATE = 4.0
 
 
 def _number(name: str, default, cast):
@@ -70,11 +74,22 @@ class Settings:
     auth: tuple[str, str] | None
     admin: tuple[str, str] | None
     max_upload_mb: int
+    admin_max_failures: int
+    admin_lockout_s: float
     llm_base_url: str | None
     llm_model: str | None
     llm_api_key: str | None
     llm_timeout: float
     llm_context_tokens: int
+    # Document limits (see ingest/loaders.py): what one file may unpack to and yield.
+    max_unzipped_mb: int
+    max_text_chars: int
+    xlsx_max_rows: int
+    xlsx_max_columns: int
+    xlsx_max_cells: int
+    # Ingestion-time warning: files estimated to embed for longer than this are announced.
+    embed_rate: float
+    warn_ingest_minutes: float
 
     def kb_dir(self, kb: str) -> Path:
         """This process's files for one knowledge base (manifest, caches), under the data dir."""
@@ -102,11 +117,22 @@ def get_settings() -> Settings:
         auth=_auth(os.environ.get("ZONEQA_AUTH", "")),
         admin=_auth(os.environ.get("ZONEQA_ADMIN", ""), "ZONEQA_ADMIN"),
         max_upload_mb=_int("ZONEQA_MAX_UPLOAD_MB", 20),
+        admin_max_failures=_int("ZONEQA_ADMIN_MAX_FAILURES", 5),
+        admin_lockout_s=_float("ZONEQA_ADMIN_LOCKOUT_S", 30.0),
         llm_base_url=os.environ.get("ZONEQA_LLM_BASE_URL") or None,
         llm_model=os.environ.get("ZONEQA_LLM_MODEL") or None,
         llm_api_key=os.environ.get("ZONEQA_LLM_API_KEY") or None,
         llm_timeout=_float("ZONEQA_LLM_TIMEOUT", 20.0),
         llm_context_tokens=_int("ZONEQA_LLM_CONTEXT_TOKENS", 3000),
+        max_unzipped_mb=_int("ZONEQA_MAX_UNZIPPED_MB", 50),
+        # 20 million characters: any plain-text file under the default upload limit passes;
+        # the cap matters for text extracted from Office/PDF files, which can expand.
+        max_text_chars=_int("ZONEQA_MAX_TEXT_CHARS", 20_000_000),
+        xlsx_max_rows=_int("ZONEQA_XLSX_MAX_ROWS", 200_000),
+        xlsx_max_columns=_int("ZONEQA_XLSX_MAX_COLUMNS", 1_000),
+        xlsx_max_cells=_int("ZONEQA_XLSX_MAX_CELLS", 2_000_000),
+        embed_rate=_float("ZONEQA_EMBED_RATE", MEASURED_EMBED_RATE),
+        warn_ingest_minutes=_float("ZONEQA_WARN_INGEST_MINUTES", 5.0),
     )
 
 

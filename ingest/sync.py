@@ -49,6 +49,7 @@ class IngestReport:
     chunks_written: int = 0
     chunks_total: int = 0
     skipped: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # ingested, but worth knowing: slow or truncated files
     seconds: float = 0.0
     timer: PhaseTimer = field(default_factory=PhaseTimer)
 
@@ -78,7 +79,8 @@ class IngestReport:
             line += (f"（向量化 {self.chunks_written / self.embed_seconds:.1f} 片段/秒；解析 {self.parse_seconds:.1f} 秒，"
                      f"分词 {self.tokenize_seconds:.1f} 秒，向量化 {self.embed_seconds:.1f} 秒，"
                      f"写入 {self.write_seconds:.1f} 秒）")
-        return line
+        # The admin tab and the CLI both show this summary, so warnings ride along with it.
+        return "\n".join([line] + [f"注意：{w}" for w in self.warnings])
 
 
 @dataclass
@@ -111,6 +113,7 @@ class SyncPlan:
     changed: list[FileWork] = field(default_factory=list)
     skipped: list[SkippedFile] = field(default_factory=list)
     unreadable: list[str] = field(default_factory=list)  # messages: files that could not even be read
+    warnings: list[str] = field(default_factory=list)  # loaded with a caveat (truncated sheet, slow to embed)
     unchanged: int = 0
 
 
@@ -135,6 +138,21 @@ def chunk_metadata(chunk: Chunk, title: str, file_hash: str, page: int | None, t
     }
 
 
+def estimated_embed_minutes(chars: int, s: Settings) -> float:
+    """Minutes the dense model needs for ``chars`` characters of text (passages of chunk_chars
+    at the measured rate of settings.embed_rate; embedding is nearly all of ingestion time)."""
+    return chars / s.chunk_chars / s.embed_rate / 60
+
+
+def slow_file_warning(source: str, chars: int, s: Settings) -> str | None:
+    """A line to show before ingesting a file that will take longer than warn_ingest_minutes."""
+    minutes = estimated_embed_minutes(chars, s)
+    if minutes <= s.warn_ingest_minutes:
+        return None
+    return (f"{source} 较大（{chars} 个字符），预计导入需要约 {max(1, round(minutes))} 分钟"
+            f"（按每秒 {s.embed_rate:g} 个片段估算）")
+
+
 def chunker_id(s: Settings) -> str:
     return f"{CHUNKER_VERSION}:{s.chunk_chars}"
 
@@ -153,11 +171,11 @@ def plan_sync(sources: list[SourceFile], roots: list[Path], manifest: Manifest, 
                  if src not in current and is_under(entry.get("path", ""), roots)]
     with timer.phase("parse"):
         for sf in sources:
-            _plan_file(sf, manifest, model_id, chunker, s.chunk_chars, trust_manifest, plan)
+            _plan_file(sf, manifest, model_id, chunker, s, trust_manifest, plan)
     return plan
 
 
-def _plan_file(sf: SourceFile, manifest: Manifest, model_id: str, chunker: str, chunk_chars: int,
+def _plan_file(sf: SourceFile, manifest: Manifest, model_id: str, chunker: str, s: Settings,
                trust_manifest: bool, plan: SyncPlan) -> None:
     try:
         raw = sf.path.read_bytes()
@@ -170,11 +188,16 @@ def _plan_file(sf: SourceFile, manifest: Manifest, model_id: str, chunker: str, 
         return
     known = sf.source in manifest.files
     try:
-        loaded = load_text(sf.path)
+        loaded = load_text(sf.path, s)
     except LoadError as exc:
         plan.skipped.append(SkippedFile(sf, file_hash, str(exc), known))
         return
-    chunks = chunk_document(loaded.text, sf.source, chunk_chars)
+    # Said now, before hours of embedding, and kept for the report the admin tab shows.
+    slow = slow_file_warning(sf.source, len(loaded.text), s)
+    for warning in [*loaded.warnings, *([slow] if slow else [])]:
+        log.warning("%s", warning)
+        plan.warnings.append(warning)
+    chunks = chunk_document(loaded.text, sf.source, s.chunk_chars)
     pages = {c.id: loaded.page_of(c.start) for c in chunks} if loaded.page_starts else {}
     # A file the manifest knows (changed, or left pending by a crash) may have chunks to remove;
     # without a trustworthy manifest any file may.
@@ -307,6 +330,7 @@ def sync_knowledge_base(paths: Iterable[Path] | None = None, kb: str | None = No
     plan = plan_sync(sources, roots, manifest, s, trust_manifest, report.timer)
     report.files_unchanged = plan.unchanged
     report.skipped += plan.unreadable
+    report.warnings += plan.warnings
 
     writer = _Writer(store, manifest, get_embeddings(s.embedding, s.embed_batch), s, report, progress)
     writer.remove_gone(plan.gone)

@@ -100,7 +100,7 @@ def test_gradio_client_gets_a_cited_answer(server):
     from gradio_client import Client
 
     client = Client(server + "/", verbose=False)
-    result = client.predict(PATENT_Q, [], "default", api_name="/ask")
+    result = client.predict(PATENT_Q, "default", api_name="/ask")  # the history is the session's own
     content = result[0][-1]["content"]
     text = content if isinstance(content, str) else "".join(part.get("text", "") for part in content)
     assert "专业人才近" in text and "[1" in text
@@ -402,6 +402,8 @@ def test_browser_admin_upload_ask_delete(tmp_path):
             page.locator("#zq-admin-password input, #zq-admin-password textarea").first.fill("wrong")
             page.locator("#zq-admin-upload").click()
             page.wait_for_selector("text=管理员用户名或密码不正确", timeout=60000)
+            # A refused upload's temporary files are deleted and the file list emptied: choose it again.
+            page.locator("#zq-admin-files input[type=file]").set_input_files(str(upload))
             page.locator("#zq-admin-password input, #zq-admin-password textarea").first.fill("pw")
             page.locator("#zq-admin-upload").click()
             page.wait_for_function("document.querySelector('#zq-admin-docs').innerText.includes('新政策.txt')",

@@ -16,6 +16,7 @@ from ingest.loaders import SUPPORTED_SUFFIXES
 from ingest.manage import delete_document, list_documents
 from ingest.sync import sync_knowledge_base
 from settings import Settings, validate_kb_name
+from web.security import LoginThrottle
 
 log = logging.getLogger(__name__)
 HEADERS = ["文件", "片段数", "大小（字节）", "更新时间", "状态"]
@@ -87,6 +88,18 @@ def documents_table(settings: Settings, kb: str) -> list[list]:
             for r in list_documents(kb, settings)]
 
 
+def discard_uploads(paths: list[str] | None) -> None:
+    """Delete Gradio's temporary copies of an admin upload once it is stored or refused: only files that
+    reach the knowledge base's upload folder are kept."""
+    for path in paths or []:
+        temp = Path(path)
+        temp.unlink(missing_ok=True)
+        try:
+            temp.parent.rmdir()  # Gradio keeps each upload in a folder of its own
+        except OSError:
+            pass
+
+
 def _message(kind: str, text: str) -> str:
     return f'<div class="zq-{kind}">{html.escape(text)}</div>'
 
@@ -97,6 +110,12 @@ class AdminActions:
     def __init__(self, settings: Settings, default_kb: str) -> None:
         self.settings = settings
         self.default_kb = default_kb
+        self.throttle = LoginThrottle(settings.admin_max_failures, settings.admin_lockout_s)
+
+    def authorize(self, user: str, password: str, request: gr.Request | None) -> None:
+        """The admin credentials, checked behind a per-client back-off on wrong passwords."""
+        client = request.client.host if request is not None and request.client else "unknown"
+        self.throttle.attempt(client, lambda: check_admin(self.settings, user, password), AdminError)
 
     def refresh(self, kb: str):
         try:
@@ -105,29 +124,32 @@ class AdminActions:
             rows = []
         return rows, gr.update(choices=[r[0] for r in rows])
 
-    def upload(self, user, password, files, kb, progress=gr.Progress(track_tqdm=True)):
+    def upload(self, user, password, files, kb, request: gr.Request, progress=gr.Progress(track_tqdm=True)):
+        """Also empties the file list: its temporary files are gone, stored or refused."""
         kb = kb or self.default_kb
         try:
-            check_admin(self.settings, user, password)
+            self.authorize(user, password, request)
             if not files:
                 raise AdminError("请先选择要上传的文件。")
             stored, refused = store_uploads(self.settings, kb, [(Path(f).name, Path(f)) for f in files])
             report = reindex(self.settings, kb, kb == self.default_kb) if stored else None
         except ZoneQAError as exc:
-            return (*self.refresh(kb), _message("notice", exc.message))
+            return (*self.refresh(kb), _message("notice", exc.message), None)
         except Exception:
             log.exception("upload failed")
-            return (*self.refresh(kb), _message("notice", "上传处理失败，请查看服务器日志。"))
+            return (*self.refresh(kb), _message("notice", "上传处理失败，请查看服务器日志。"), None)
+        finally:
+            discard_uploads(files)
         lines = [f"已上传：{'、'.join(stored)}" if stored else "没有文件被接受。"] + refused
         if report:
             lines += report.skipped + [report.summary()]
         warn = refused or (report and report.skipped)
-        return (*self.refresh(kb), _message("warning" if warn else "empty", "\n".join(lines)))
+        return (*self.refresh(kb), _message("warning" if warn else "empty", "\n".join(lines)), None)
 
-    def delete(self, user, password, source, kb):
+    def delete(self, user, password, source, kb, request: gr.Request):
         kb = kb or self.default_kb
         try:
-            check_admin(self.settings, user, password)
+            self.authorize(user, password, request)
             if not source:
                 raise AdminError("请选择要删除的文件。")
             removed = delete_document(kb, source, self.settings)
@@ -136,10 +158,10 @@ class AdminActions:
             return (*self.refresh(kb), _message("notice", exc.message))
         return (*self.refresh(kb), _message("empty", f"已删除 {source}（{removed} 个片段）。"))
 
-    def rebuild(self, user, password, kb, progress=gr.Progress(track_tqdm=True)):
+    def rebuild(self, user, password, kb, request: gr.Request, progress=gr.Progress(track_tqdm=True)):
         kb = kb or self.default_kb
         try:
-            check_admin(self.settings, user, password)
+            self.authorize(user, password, request)
             report = reindex(self.settings, kb, kb == self.default_kb)
         except ZoneQAError as exc:
             return (*self.refresh(kb), _message("notice", exc.message))
@@ -167,7 +189,7 @@ def build_admin_tab(settings: Settings, default_kb: str) -> None:
     status = gr.HTML(elem_id="zq-admin-status")
     hidden = {"api_visibility": "private"}
     outputs = [docs, target, status]
-    upload_btn.click(actions.upload, [user, password, files, kb], outputs, **hidden)
+    upload_btn.click(actions.upload, [user, password, files, kb], outputs + [files], **hidden)
     delete_btn.click(actions.delete, [user, password, target, kb], outputs, **hidden)
     rebuild_btn.click(actions.rebuild, [user, password, kb], outputs, **hidden)
     kb.submit(lambda k: (*actions.refresh(k), ""), [kb], outputs, **hidden)

@@ -51,9 +51,13 @@ def answer_or_raise(assistant: Assistant, question: str, kb: str | None, k: int 
 
 
 def _text_of(message: ChatMessage) -> str:
-    if isinstance(message.content, list):
-        return "".join(part.get("text", "") for part in message.content if isinstance(part, dict))
-    return message.content or ""
+    """The message's text; a content part whose text is not a string is the client's error (400)."""
+    if not isinstance(message.content, list):
+        return message.content or ""
+    texts = [part.get("text", "") for part in message.content]
+    if not all(isinstance(text, str) for text in texts):
+        raise InputError("messages 中 content 的 text 字段必须是字符串。")
+    return "".join(texts)
 
 
 def _kb_of_model(model: str) -> str | None:
@@ -187,3 +191,8 @@ def install_error_handlers(app) -> None:
         first = exc.errors()[0] if exc.errors() else {}
         where = ".".join(str(p) for p in first.get("loc", [])[1:])
         return payload(request, 422, f"请求格式不正确：{where} {first.get('msg', '')}".strip())
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception):
+        # Starlette logs the exception with its stack trace after this answer; the client sees none of it.
+        return payload(request, 500, "服务器内部错误，请稍后再试。")

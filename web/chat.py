@@ -72,17 +72,22 @@ class ChatSession:
         self.default_kb = default_kb
         self.feedback = FeedbackLog(assistant.settings.data_dir / "feedback.jsonl")
 
-    def respond(self, message: str, history: list[dict], state: dict, kb: str) -> Iterator[tuple]:
-        """Outputs (chatbot, sources panel, state, input box) as the answer streams in."""
+    def respond(self, message: str, state: dict, kb: str) -> Iterator[tuple]:
+        """Outputs (chatbot, sources panel, state, input box) as the answer streams in.
+
+        The conversation shown is rebuilt from this session's own state, never taken from the client: a
+        client-sent history could carry file messages naming server paths (issue 11), and we only ever
+        show plain text we wrote ourselves.
+        """
         message = (message or "").strip()
-        state = dict(state or _empty_state())
+        state = {**new_state(), **(state or {})}
         if not message:
             gr.Warning("请输入问题。")
-            yield history, gr.update(), state, message
+            yield state["history"], gr.update(), state, message
             return
         standalone = self.assistant.condense(state["questions"], message)
-        history = list(history) + [{"role": "user", "content": escape_markdown(message)},
-                                   {"role": "assistant", "content": ""}]
+        history = state["history"] + [{"role": "user", "content": escape_markdown(message)},
+                                      {"role": "assistant", "content": ""}]
         answer, streamed = None, ""
         try:
             check_question_length(self.assistant.settings, standalone)
@@ -111,6 +116,7 @@ class ChatSession:
         if standalone != message:
             full += "\n\n" + escape_markdown(f"（按“{standalone}”理解）")
         panel = sources_html(answer)
+        state["history"] = history[:-1] + [{"role": "assistant", "content": full}]
         if streamed:  # the model's text, or the extractive answer that replaced it
             history[-1] = {"role": "assistant", "content": full}
             yield history, panel, state, ""
@@ -134,15 +140,17 @@ class ChatSession:
 
     @staticmethod
     def clear() -> tuple:
-        return [], sources_html(None), _empty_state(), ""
+        return [], sources_html(None), new_state(), ""
 
 
-def _empty_state() -> dict:
-    return {"questions": [], "answers": []}
+def new_state() -> dict[str, list]:
+    """A session's conversation: standalone questions, answer JSONs, and the messages shown (text only)."""
+    return {"questions": [], "answers": [], "history": []}
 
 
 def _failed(history: list[dict], markdown: str, state: dict) -> tuple:
     history[-1] = {"role": "assistant", "content": markdown}
+    state["history"] = history
     return history, sources_html(None), state, ""
 
 
@@ -194,8 +202,8 @@ def build_chat_tab(assistant: Assistant, kbs: list[str], default_kb: str) -> Non
     """The chat, built inside the caller's Blocks; ``kbs`` fills the selector (hidden when there is one)."""
     session = ChatSession(assistant, default_kb)
     ui = _layout(kbs, default_kb)
-    state = gr.State(_empty_state())
-    inputs = [ui.box, ui.chatbot, state, ui.kb]
+    state = gr.State(new_state())
+    inputs = [ui.box, state, ui.kb]
     outputs = [ui.chatbot, ui.panel, state, ui.box]
     hidden = {"api_visibility": "private"}
     ui.box.submit(session.respond, inputs, outputs, api_name="ask")
