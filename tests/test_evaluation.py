@@ -2,6 +2,8 @@
 
 import json
 
+import pytest
+
 from tests.conftest import ROOT, run_cli
 
 SUMMARY_KEYS = {"n", "retrieval", "answer_accuracy", "citation_accuracy", "refusal_accuracy",
@@ -68,3 +70,73 @@ def test_malformed_question_file_is_a_clear_error(tmp_path):
     bad.write_text('{"id": 1}\n', encoding="utf-8")
     r = run_cli("-m", "evaluation", str(bad), env={"ZONEQA_DATA": str(tmp_path)})
     assert r.returncode == 2 and "bad.jsonl:1" in r.stderr
+
+
+def _labelled(tmp_path, labels):
+    """seed.jsonl questions with ``type`` and ``lang`` labels added (id -> (type, lang))."""
+    lines = []
+    for line in (ROOT / "evaluation/questions/seed.jsonl").read_text(encoding="utf-8").splitlines():
+        obj = json.loads(line)
+        if obj["id"] in labels:
+            obj["type"], obj["lang"] = labels[obj["id"]]
+            lines.append(json.dumps(obj, ensure_ascii=False))
+    path = tmp_path / "labelled.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_breakdown_counts_answers_and_refusals_per_label():
+    """Scoring real AnswerResults: a right answer, a wrong one, a right refusal and a false one."""
+    from evaluation.metrics import Question, score, summarize
+    from retrieval.schema import AnswerResult, RankedPassage
+
+    def q(qid, answerable, qtype, lang):
+        return Question(qid, "问", ["50万元"] if answerable else [], ["最高补助50万元"] if answerable else [],
+                        answerable, qtype, lang)
+
+    passage = [RankedPassage(1, "a.txt", "", "对新认定的企业最高补助50万元。", 1.0)]
+    outcomes = [
+        score(q("1", True, "figure", "zh"), AnswerResult("问", "最高补助50万元[1]", False, [], passage)),
+        score(q("2", True, "figure", "en"), AnswerResult("问", "最高补助30万元[1]", False, [], passage)),
+        score(q("3", False, "unanswerable", "zh"), AnswerResult("问", "资料中没有找到", True)),
+        score(q("4", False, "unanswerable", "zh"), AnswerResult("问", "最高补助50万元[1]", False, [], passage)),
+    ]
+    summary = summarize(outcomes)
+    assert summary["by_type"] == {
+        "figure": {"asked": 2, "correct": 1, "accuracy": 0.5, "answer_accuracy": 0.5,
+                   "refusal_accuracy": None, "hit@1": 1.0},
+        "unanswerable": {"asked": 2, "correct": 1, "accuracy": 0.5, "answer_accuracy": None,
+                         "refusal_accuracy": 0.5, "hit@1": None},
+    }
+    assert summary["by_lang"]["zh"] == {"asked": 3, "correct": 2, "accuracy": 0.6667, "answer_accuracy": 1.0,
+                                        "refusal_accuracy": 0.5, "hit@1": 1.0}
+    assert summary["by_lang"]["en"]["correct"] == 0
+
+
+def test_unlabelled_sets_get_no_breakdown():
+    from evaluation.metrics import Question, score, summarize
+    from retrieval.schema import AnswerResult
+
+    summary = summarize([score(Question("1", "问", [], [], False), AnswerResult("问", "拒答", True))])
+    assert set(summary) == SUMMARY_KEYS
+
+
+@pytest.mark.slow
+def test_cli_reports_accuracy_by_type_and_language(corpus_kb, tmp_path):
+    q = _labelled(tmp_path, {"seed-01": ("figure", "zh"), "seed-18": ("figure", "zh"),
+                             "seed-02": ("plan", "zh"), "seed-u03": ("unanswerable", "zh"),
+                             "seed-u06": ("unanswerable", "zh")})
+    out = tmp_path / "out"
+    r = run_cli("-m", "evaluation", str(q), "--json", "--out", str(out), env={"ZONEQA_DATA": str(corpus_kb)})
+    assert r.returncode == 0, r.stderr
+    summary = json.loads(r.stdout)
+    assert set(summary) == SUMMARY_KEYS | {"by_type", "by_lang"}
+    assert list(summary["by_type"]) == ["figure", "plan", "unanswerable"]
+    assert summary["by_type"]["figure"]["asked"] == 2
+    assert summary["by_type"]["unanswerable"] == {"asked": 2, "correct": 2, "accuracy": 1.0, "answer_accuracy": None,
+                                                  "refusal_accuracy": 1.0, "hit@1": None}
+    assert summary["by_lang"]["zh"]["asked"] == 5
+    report = (out / "report.md").read_text(encoding="utf-8")
+    assert "## 按题型" in report and "| unanswerable | 2 | 2 | 1.0 | — | 1.0 | — |" in report
+    assert "## 按语言" in report
+    assert (out / "results.csv").read_text(encoding="utf-8-sig").splitlines()[0].startswith("id,question,type,lang,")
