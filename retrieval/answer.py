@@ -56,6 +56,9 @@ _ENUMERATES = re.compile(r"^(第[二三四五六七八九十]|[二三四五六�
 _LEAD_IN = re.compile(r"以下|如下|下列|[：:]$")
 # Questions about how something came about: the story usually comes before the sentence naming the outcome.
 _ANTECEDENT_Q = re.compile(r"为什么|为何|原因|怎么会|怎么死|怎样死|如何死|背景|由来|得名|怎么来|怎样来")
+# An item of a list: (一) / (1) / 一、/ 一是 / 1. / 第一， / a bullet.
+_LIST_ITEM = re.compile(r"^(?:[（(][一二三四五六七八九十\d]{1,3}[）)]|[一二三四五六七八九十]{1,3}(?:、|是)"
+                        r"|\d{1,2}(?:[、．]|\.(?!\d))|第[一二三四五六七八九十]{1,3}[，、,]|[-•·●▪])")
 _HAS_DATE = re.compile(r"\d+年|[*\d]+月|[*\d]+日")
 
 
@@ -221,6 +224,8 @@ def _select(candidates: list[_Candidate], result: SearchResult) -> list[_Candida
                   and not _CONTINUES.match(nxt.text) and not _ENUMERATES.match(nxt.text))
         if _unfinished(best.passage, end):
             drifts = opens_topic = False  # the piece after "；" is the rest of the same sentence
+        if lead_in and _announced_item(nxt.text):
+            opens_topic = False  # a short item of the list the answer announced, not a new topic
         if opens_topic or drifts or total + nxt.end - nxt.start > MAX_ANSWER_CHARS:
             break
         chosen.append(nxt)
@@ -243,6 +248,15 @@ def _next_with_cue(best: _Candidate, same_passage: list[_Candidate],
     following = [c for c in same_passage if c.start >= best.end]
     nxt = min(following, key=lambda c: c.start) if following else None
     return nxt if nxt is not None and _shows_cue(cues, nxt.text) else None
+
+
+def _announced_item(sentence: str) -> bool:
+    """True when ``sentence`` is an item of a list ("（一）知识产权资助申请表；", "2. 并联审核。").
+
+    After a sentence announcing a list ("应当提交以下材料："), such items are the answer, however
+    short: in a passage full of figures a short sentence would otherwise read as a new topic.
+    """
+    return bool(_LIST_ITEM.match(sentence.lstrip()))
 
 
 def _figure_density(text: str) -> float:
