@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from ingest.chunking import sentence_spans
 from ingest.figures import FIGURE, extract_sentence
+from ingest.structure import Section, parse_sections
 from retrieval.hybrid import Passage, SearchResult, context_years, coverage
 from retrieval.normalize import match_key, normalize_text
 from retrieval.schema import AnswerResult, Citation, RankedPassage
@@ -150,13 +151,15 @@ def _score_sentences(result: SearchResult) -> list[_Candidate]:
     candidates: list[_Candidate] = []
     for p in result.passages:
         context = normalize_text(f"{p.title} {p.section}")
+        inner = parse_sections(p.text)
         for s, e in sentence_spans(p.text):
             sentence = p.text[s:e]
             norm = normalize_text(sentence)
+            context_here = context + _item_headings(inner, e - 1)
             # Words in the title or heading hold for every sentence under it: the
             # sentence that answers often says 它/其 instead of the subject.
-            score = coverage(result.query_terms, result.term_weights, context + " " + norm)
-            score += PARTIAL_WEIGHT * _partial_coverage(result.query_terms, result.term_weights, context + " " + norm)
+            score = coverage(result.query_terms, result.term_weights, context_here + " " + norm)
+            score += PARTIAL_WEIGHT * _partial_coverage(result.query_terms, result.term_weights, context_here + " " + norm)
             score += RANK_BONUS / doc_rank[p.source]
             score += _year_agreement(result.years, p, norm)
             if wants_figure and FIGURE.search(sentence):
@@ -178,7 +181,7 @@ def _select(candidates: list[_Candidate], result: SearchResult) -> list[_Candida
     if not candidates:
         return []
     best = candidates[0]
-    chosen = [best]
+    chosen = [best] + _rest_of_sentence(best, candidates)
     same_passage = [c for c in candidates if c.passage is best.passage]
     if best.end - best.start <= SHORT_SENTENCE and not FIGURE.search(best.text):
         following = [c for c in same_passage if c.start >= best.end]
@@ -248,6 +251,39 @@ def _next_with_cue(best: _Candidate, same_passage: list[_Candidate],
     following = [c for c in same_passage if c.start >= best.end]
     nxt = min(following, key=lambda c: c.start) if following else None
     return nxt if nxt is not None and _shows_cue(cues, nxt.text) else None
+
+
+def _item_headings(inner: list[Section], offset: int) -> str:
+    """The headings, inside a passage, of the item holding ``offset`` (normalised, space-led; a
+    sentence is looked up by its last character: its first ones may be the item's marker).
+
+    A passage that packs several articles or items keeps each one's heading line in its text
+    ("3. 绩效奖励。按…收入总额的10%给予奖励"): like the section path of a passage, the heading of
+    the item a sentence belongs to holds for that sentence.
+    """
+    here = next((sec for sec in inner if sec.start <= offset < sec.end), None)
+    return " " + normalize_text(" ".join(here.path)) if here is not None and here.path else ""
+
+
+def _rest_of_sentence(best: _Candidate, candidates: list[_Candidate]) -> list[_Candidate]:
+    """The pieces that finish ``best`` when it stops at "；" (sentence_spans splits there).
+
+    Only on the same line: a "；" at the end of a line closes a list item, and the next line is
+    another item, taken (or not) by the list rules of :func:`_select`.
+    """
+    rest: list[_Candidate] = []
+    end, total = best.end, best.end - best.start
+    pieces = sorted((c for c in candidates if c.passage is best.passage and c.start >= best.end),
+                    key=lambda c: c.start)
+    for c in pieces:
+        gap = best.passage.text[end:c.start]
+        if not _unfinished(best.passage, end) or gap.strip() or "\n" in gap:
+            break
+        if total + c.end - c.start > MAX_ANSWER_CHARS:
+            break
+        rest.append(c)
+        end, total = c.end, total + c.end - c.start
+    return rest
 
 
 def _announced_item(sentence: str) -> bool:
