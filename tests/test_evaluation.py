@@ -140,3 +140,38 @@ def test_cli_reports_accuracy_by_type_and_language(corpus_kb, tmp_path):
     assert "## 按题型" in report and "| unanswerable | 2 | 2 | 1.0 | — | 1.0 | — |" in report
     assert "## 按语言" in report
     assert (out / "results.csv").read_text(encoding="utf-8-sig").splitlines()[0].startswith("id,question,type,lang,")
+
+
+@pytest.mark.slow
+def test_langchain_baseline_benchmark_compares_both_stacks(tmp_path):
+    """The side-by-side benchmark on a two-document corpus: real splitter, Chroma, BM25 and ensemble."""
+    docs = tmp_path / "policy-demo"
+    docs.mkdir()
+    (docs / "rd.txt").write_text("一、研发补助\n对新认定的高新技术企业，最高补助50万元。\n", encoding="utf-8")
+    (docs / "talent.md").write_text("# 人才\n\n| 人才类别 | 租房补贴 |\n|---|---|\n| A类 | 每月10000元 |\n",
+                                    encoding="utf-8")
+    q = tmp_path / "q.jsonl"
+    q.write_text("\n".join(json.dumps(o, ensure_ascii=False) for o in [
+        {"id": "1", "question": "新认定的高新技术企业最高补助多少？", "answers": ["50万元"],
+         "evidence": ["最高补助50万元"], "answerable": True},
+        {"id": "2", "question": "A类人才每月租房补贴多少？", "answers": ["10000元"], "evidence": ["A类"],
+         "answerable": True},
+        {"id": "3", "question": "高新区管委会主任是谁？", "answers": [], "evidence": [], "answerable": False},
+    ]) + "\n", encoding="utf-8")
+    work = tmp_path / "work"
+    r = run_cli("-m", "benchmarks.baseline_langchain", str(q), "--corpus", str(docs), "--json", "--work", str(work))
+    assert r.returncode == 0, r.stderr
+    result = json.loads(r.stdout)
+    for stack in ("zoneqa", "langchain"):
+        numbers = result[stack]
+        assert numbers["n"] == 3 and numbers["hit@5"] == 1.0
+        assert {"hit@1", "hit@3", "mrr", "answer_accuracy", "refusal_accuracy", "chars_read_median",
+                "latency_ms", "peak_rss_mib", "index"} <= set(numbers)
+        assert numbers["peak_rss_mib"] > 0
+    assert result["langchain"]["refusal_accuracy"] == 0.0  # the textbook stack never refuses
+    assert result["zoneqa"]["answer_accuracy"] == 1.0
+    # A second run reuses both indexes (same corpus bytes) and prints the table.
+    again = run_cli("-m", "benchmarks.baseline_langchain", str(q), "--corpus", str(docs), "--work", str(work))
+    assert again.returncode == 0, again.stderr
+    assert "| hit@1 |" in again.stdout and "LangChain baseline" in again.stdout
+    assert json.loads((next(work.iterdir()) / "langchain" / "built.json").read_text())["chunks"] >= 2
