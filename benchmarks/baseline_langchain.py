@@ -210,7 +210,8 @@ _TABLE = [
     ("chars_read_median", "characters the user reads (median: answer / top chunk)"),
     ("latency_ms.p50", "latency p50 (ms)"), ("latency_ms.p95", "latency p95 (ms)"),
     ("peak_rss_mib", "peak RSS of the query process (MiB)"),
-    ("index.chunks", "chunks in the index"), ("index.build_s", "index build (s; reused: last build)"),
+    ("index.chunks", "chunks in the index"),
+    ("index.build_s", "index build (s; ZoneQA: this run's incremental sync, LangChain: its last build)"),
 ]
 
 
