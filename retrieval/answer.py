@@ -181,7 +181,9 @@ def _select(candidates: list[_Candidate], result: SearchResult) -> list[_Candida
     if not candidates:
         return []
     best = candidates[0]
-    chosen = [best] + _rest_of_sentence(best, candidates)
+    # An item of a list ("（一）…认定当年拨付20万元；次年…拨付剩余10万元。") is finished before any
+    # runner-up: a runner-up further down the same passage would otherwise skip its second half.
+    chosen = [best] + (_rest_of_sentence(best, candidates) if _announced_item(best.text) else [])
     same_passage = [c for c in candidates if c.passage is best.passage]
     if best.end - best.start <= SHORT_SENTENCE and not FIGURE.search(best.text):
         following = [c for c in same_passage if c.start >= best.end]
