@@ -5,7 +5,7 @@
 The textbook stack is built from real LangChain components: each .txt/.md file read
 whole, ``RecursiveCharacterTextSplitter`` (500 characters, 50 overlap, Chinese
 separators), ``langchain_chroma.Chroma`` with our embedding model
-(``ingest.embeddings.get_embeddings``), ``BM25Retriever`` over jieba tokens, and an
+(``store.embeddings.get_embeddings``), ``BM25Retriever`` over jieba tokens, and an
 ``EnsembleRetriever`` of the two with equal weights, k=5. It answers with its chunks:
 the top chunk is what a user reads. ZoneQA runs the same questions through the
 evaluation runner (``evaluation.run_questions``) on its own data dir.
@@ -89,12 +89,13 @@ def _baseline_chunks(corpus: Path) -> list:
 
 
 def _vector_store(work: Path):
-    import settings  # noqa: F401  (offline: no telemetry, no hub)
+    from settings import get_settings  # first: the offline environment (no telemetry, no hub)
+
     from langchain_chroma import Chroma
 
-    from ingest.embeddings import get_embeddings
+    from store.embeddings import get_embeddings
 
-    return Chroma(collection_name="baseline", embedding_function=get_embeddings(),
+    return Chroma(collection_name="baseline", embedding_function=get_embeddings(get_settings().embedding),
                   persist_directory=str(work / "chroma"))
 
 
@@ -157,10 +158,11 @@ def step_query_langchain(questions_path: Path, work: Path, k: int) -> dict[str, 
 
 def step_build_zoneqa(corpus: Path) -> dict[str, Any]:
     """Incremental ingestion into this data dir: unchanged files (same bytes, same chunker) are kept."""
-    from ingest.index import sync_knowledge_base
+    from ingest.sync import sync_knowledge_base
+    from settings import get_settings
 
     t0 = time.perf_counter()
-    report = sync_knowledge_base([corpus], kb=KB, progress=False)
+    report = sync_knowledge_base([corpus], kb=KB, settings=get_settings(), progress=False)
     return {"chunks": report.chunks_total, "written": report.chunks_written,
             "build_s": round(time.perf_counter() - t0, 1), "reused": report.chunks_written == 0,
             "build_peak_rss_mib": round(_peak_rss_mib(), 1)}

@@ -21,13 +21,13 @@ def kb_name_for(corpus: Path) -> str:
 
 def _ask(assistant, question: str, kb: str, k: int | None):
     """Ask, turning a question the assistant rejects (empty) into a refusal, as a user would see it."""
-    from retrieval.ask import QuestionError
-    from retrieval.schema import AnswerResult
+    from errors import QuestionError
+    from retrieval.schema import AnswerResult, Refusal
 
     try:
         return assistant.ask(question, kb=kb, k=k)
     except QuestionError as exc:
-        return AnswerResult(question, str(exc), True)
+        return AnswerResult(question, exc.message, True, refusal=Refusal.EMPTY_QUESTION)
 
 
 def run_questions(questions, kb: str, k: int | None = None, settings=None) -> list:
@@ -51,9 +51,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=None, help="写出 results.csv 和 report.md 的文件夹")
     args = parser.parse_args(argv)
 
+    from errors import ZoneQAError
     from evaluation.metrics import load_questions, summarize
     from evaluation.report import breakdown_tables, summary_table, write_outputs
-    from ingest.index import sync_knowledge_base
+    from ingest.sync import sync_knowledge_base
 
     try:
         questions = load_questions(args.questions)
@@ -61,11 +62,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"错误：{exc}", file=sys.stderr)
         return 2
     kb = args.kb or (kb_name_for(args.corpus) if args.corpus else s.default_kb)
-    if args.corpus:
-        report = sync_knowledge_base([args.corpus], kb=kb, progress=not args.json)
-        print(report.summary(), file=sys.stderr)
-
-    outcomes = run_questions(questions, kb, args.k, s)
+    try:
+        if args.corpus:
+            report = sync_knowledge_base([args.corpus], kb=kb, settings=s, progress=not args.json)
+            print(report.summary(), file=sys.stderr)
+        outcomes = run_questions(questions, kb, args.k, s)
+    except ZoneQAError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 2
     summary = summarize(outcomes)
     if args.out:
         write_outputs(args.out, outcomes, summary, f"{args.questions.name}（知识库 {kb}）")

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from retrieval.normalize import match_key
+from text.normalize import match_key
 from retrieval.schema import AnswerResult
 
 

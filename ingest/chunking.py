@@ -20,12 +20,9 @@ import hashlib
 import re
 from dataclasses import dataclass
 
-from ingest.structure import Section, is_division, parse_sections
+from text.structure import Section, is_division, parse_sections
+from text.sentences import sentence_spans
 
-# A sentence ends at a full stop / question / exclamation mark / semicolon or a
-# line break, plus any closing quotes or brackets that follow it.
-# ASCII ';' is left out: in mixed text it separates list items and markup, not sentences.
-_SENTENCE_END = re.compile(r"[。！？!?；]+[”’」』）)\"']*|\n+")
 _CLAUSE_END = re.compile(r"[，,、：:]")
 
 # Bump when structure parsing or chunking changes what chunks a file yields:
@@ -44,27 +41,6 @@ class Chunk:
     end: int
     text: str
     index: int
-
-
-def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
-    """Return (start, end) spans of the sentences in ``text[start:end]``, whitespace trimmed."""
-    end = len(text) if end is None else end
-    spans: list[tuple[int, int]] = []
-    pos = start
-    for m in _SENTENCE_END.finditer(text, start, end):
-        spans.append((pos, m.end()))
-        pos = m.end()
-    if pos < end:
-        spans.append((pos, end))
-    trimmed = []
-    for s, e in spans:
-        while s < e and text[s].isspace():
-            s += 1
-        while e > s and text[e - 1].isspace():
-            e -= 1
-        if e > s:
-            trimmed.append((s, e))
-    return trimmed
 
 
 def _split_long(text: str, s: int, e: int, limit: int) -> list[tuple[int, int]]:
@@ -90,7 +66,7 @@ def chunk_id(source: str, start: int, end: int, text: str) -> str:
     return digest.hexdigest()[:24]
 
 
-def chunk_section(text: str, section: Section, source: str, target_chars: int) -> list[tuple[int, int]]:
+def chunk_section(text: str, section: Section, target_chars: int) -> list[tuple[int, int]]:
     """Pack the sentences of one section into spans of about ``target_chars``."""
     spans: list[tuple[int, int]] = []
     for s, e in sentence_spans(text, section.start, section.end):
@@ -176,7 +152,7 @@ def _pack(text: str, sections: list[Section], depth: int, target: int) -> list[t
             flush()
             if len(part.sections) == 1 and len(part.sections[0].path) == len(part.path):
                 sec = part.sections[0]
-                out += [(s, e, sec.path) for s, e in chunk_section(text, sec, "", target)]
+                out += [(s, e, sec.path) for s, e in chunk_section(text, sec, target)]
             else:
                 out += _pack(text, part.sections, len(part.path), target)
             continue

@@ -15,12 +15,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ingest.chunking import sentence_spans
-from ingest.figures import FIGURE, extract_sentence
-from ingest.structure import Section, parse_sections
-from retrieval.hybrid import Passage, SearchResult, context_years, coverage
-from retrieval.normalize import match_key, normalize_text
-from retrieval.schema import AnswerResult, Citation, RankedPassage
+from retrieval.hybrid import Passage, SearchResult, coverage
+from retrieval.schema import AnswerResult, Citation, RankedPassage, Refusal
+from retrieval.tunables import DEFAULT, AnswerWeights
+from text.figures import FIGURE, extract_sentence
+from text.normalize import match_key, normalize_text
+from text.sentences import sentence_spans
+from text.structure import Section, parse_sections
+from text.years import context_years
 
 REFUSAL = "资料中没有找到与该问题相关的内容，无法据此回答。请换一种问法，或确认问题是否在已收录文件的范围内。"
 REFUSAL_EN = "The documents contain nothing relevant to this question, so it cannot be answered from them."
@@ -28,20 +30,6 @@ MASKED_NOTE = "（注：原文中该数字以“*”隐去，资料未公开具�
 MASKED_NOTE_EN = " (Note: the figure is masked as “*” in the source; the exact number is not disclosed.)"
 LEAD_IN_EN = "According to the Chinese source documents: "
 LEAD_IN_TRADITIONAL = "根據資料："
-
-MAX_SENTENCES = 3
-MAX_ANSWER_CHARS = 200
-RUNNER_UP = 0.85  # a second sentence joins when it scores this close to the best
-SHORT_SENTENCE = 24  # a best sentence this short, without figures, is a lead-in: the next one joins
-TOPIC_SENTENCE = 16  # in a report full of figures, a sentence this short is a heading ("商贸大幅提升。")
-REPORT_FIGURES = 1.5  # figures per 100 characters from which a passage reads like a report
-DEFINITION_BONUS = 0.15
-RANK_BONUS = 0.1  # for sentences of the best-ranked document, halved for the second, …
-PARTIAL_WEIGHT = 0.3  # a word of the question found only in part counts this much of a whole one
-CUE_BONUS = 0.05  # per kind of answer asked for (ANSWER_TYPES) that a sentence shows; a tie-breaker
-BRIEF_ANSWER = 60  # an answer shorter than this takes the next sentence along
-EXTEND_MIN_COVERAGE = 0.1
-EXPLAIN_BRIEF = 160  # the same for questions that ask to explain or list
 
 _FIGURE_Q = re.compile(r"多少|几|比例|占比|比重|增速|增长|规模|how many|how much|percentage|rate")
 _EXPLAIN_Q = re.compile(r"什么是|是什么|哪些|为什么|为何|原因|怎么|如何|怎样|特点|作用|有什么|内容")
@@ -110,14 +98,14 @@ class _Candidate:
         return self.passage.text[self.start : self.end]
 
 
-def _year_agreement(asked: list[str], passage: Passage, sentence: str) -> float:
+def _year_agreement(asked: list[str], passage: Passage, sentence: str, w: AnswerWeights) -> float:
     """Reports are organised by year: reward the asked year, penalise a section about another one."""
     if not asked:
         return 0.0
     years_here = context_years(passage.title, passage.section)
     if years_here:
-        return 0.15 if any(y in years_here for y in asked) else -0.3
-    return 0.15 if any(y in sentence for y in asked) else 0.0
+        return w.year_match if any(y in years_here for y in asked) else w.year_conflict
+    return w.year_match if any(y in sentence for y in asked) else 0.0
 
 
 def _partial_coverage(query_terms: list[str], weights: dict[str, float], text: str) -> float:
@@ -137,7 +125,7 @@ def _partial_coverage(query_terms: list[str], weights: dict[str, float], text: s
     return found / total
 
 
-def _score_sentences(result: SearchResult) -> list[_Candidate]:
+def _score_sentences(result: SearchResult, w: AnswerWeights = DEFAULT.answer) -> list[_Candidate]:
     q = result.normalized
     wants_figure, wants_list, wants_date = (bool(r.search(q)) for r in (_FIGURE_Q, _LIST_Q, _DATE_Q))
     defined = _DEFINITION_Q.search(q)
@@ -159,33 +147,33 @@ def _score_sentences(result: SearchResult) -> list[_Candidate]:
             # Words in the title or heading hold for every sentence under it: the
             # sentence that answers often says 它/其 instead of the subject.
             score = coverage(result.query_terms, result.term_weights, context_here + " " + norm)
-            score += PARTIAL_WEIGHT * _partial_coverage(result.query_terms, result.term_weights, context_here + " " + norm)
-            score += RANK_BONUS / doc_rank[p.source]
-            score += _year_agreement(result.years, p, norm)
+            score += w.partial_weight * _partial_coverage(result.query_terms, result.term_weights, context_here + " " + norm)
+            score += w.rank_bonus / doc_rank[p.source]
+            score += _year_agreement(result.years, p, norm, w)
             if wants_figure and FIGURE.search(sentence):
-                score += 0.1
+                score += w.figure_bonus
             if wants_list and ("、" in sentence or "，" in sentence):
-                score += 0.03
+                score += w.list_bonus
             if wants_date and _HAS_DATE.search(sentence):
-                score += 0.1
+                score += w.date_bonus
             if subject and (norm.startswith(subject) or re.search(re.escape(subject) + r"[(（，,]?[^。]{0,30}?(是|为|指)", norm)):
-                score += DEFINITION_BONUS
-            score += sum(CUE_BONUS for cue in cues if cue.search(norm))
+                score += w.definition_bonus
+            score += sum(w.cue_bonus for cue in cues if cue.search(norm))
             candidates.append(_Candidate(p, s, e, score, coverage(result.query_terms, result.term_weights, norm)))
     candidates.sort(key=lambda c: -c.score)
     return candidates
 
 
-def _select(candidates: list[_Candidate], result: SearchResult) -> list[_Candidate]:
+def _select(candidates: list[_Candidate], result: SearchResult, w: AnswerWeights = DEFAULT.answer) -> list[_Candidate]:
     """The best sentence, its continuation when it is only a lead-in, and a close runner-up."""
     if not candidates:
         return []
     best = candidates[0]
     # An item of a list ("（一）…认定当年拨付20万元；次年…拨付剩余10万元。") is finished before any
     # runner-up: a runner-up further down the same passage would otherwise skip its second half.
-    chosen = [best] + (_rest_of_sentence(best, candidates) if _announced_item(best.text) else [])
+    chosen = [best] + (_rest_of_sentence(best, candidates, w) if _announced_item(best.text) else [])
     same_passage = [c for c in candidates if c.passage is best.passage]
-    if best.end - best.start <= SHORT_SENTENCE and not FIGURE.search(best.text):
+    if best.end - best.start <= w.short_sentence and not FIGURE.search(best.text):
         following = [c for c in same_passage if c.start >= best.end]
         if following:
             chosen.append(min(following, key=lambda c: c.start))
@@ -199,10 +187,10 @@ def _select(candidates: list[_Candidate], result: SearchResult) -> list[_Candida
     if nxt is not None and nxt not in chosen:
         chosen.append(nxt)
     for c in candidates[1:]:
-        if len(chosen) >= MAX_SENTENCES:
+        if len(chosen) >= w.max_sentences:
             break
         total = sum(x.end - x.start for x in chosen) + c.end - c.start
-        if c in chosen or total > MAX_ANSWER_CHARS or c.score < RUNNER_UP * best.score:
+        if c in chosen or total > w.max_answer_chars or c.score < w.runner_up * best.score:
             continue
         if any(_same_sentence(c, x) for x in chosen):
             continue  # retrieved chunks overlap: the same sentence can come back from two passages
@@ -211,10 +199,10 @@ def _select(candidates: list[_Candidate], result: SearchResult) -> list[_Candida
     answered_figure = bool(_FIGURE_Q.search(result.normalized)) and bool(FIGURE.search(best.text))
     # A short answer gains from the sentences after it: the span asked for often runs on, and
     # questions asking to explain or list (什么是, 哪些, 为什么, 如何) have long answers.
-    brief = EXPLAIN_BRIEF if _EXPLAIN_Q.search(result.normalized) else BRIEF_ANSWER
+    brief = w.explain_brief if _EXPLAIN_Q.search(result.normalized) else w.brief_answer
     end = max(c.end for c in chosen if c.passage is best.passage)
     lead_in = bool(_LEAD_IN.search(best.text))
-    report = bool(FIGURE.search(best.text)) or _figure_density(best.passage.text) >= REPORT_FIGURES
+    report = bool(FIGURE.search(best.text)) or _figure_density(best.passage.text) >= w.report_figures
     while (total < brief or _unfinished(best.passage, end)) and not answered_figure:
         following = [c for c in same_passage if c.start >= end and c not in chosen]
         if not following:
@@ -222,16 +210,16 @@ def _select(candidates: list[_Candidate], result: SearchResult) -> list[_Candida
         nxt = min(following, key=lambda c: c.start)
         # In a report full of figures a short sentence without one opens a new topic
         # ("启动福建科学城建设。"): leave it out. In prose it goes on with the story.
-        opens_topic = report and nxt.end - nxt.start <= TOPIC_SENTENCE and not FIGURE.search(nxt.text)
+        opens_topic = report and nxt.end - nxt.start <= w.topic_sentence and not FIGURE.search(nxt.text)
         # Past the first addition, only sentences that still speak to the question, go on
         # from the one before (其…, 第二…, 此外…) or continue a list the answer announced.
-        drifts = (end > best.end and nxt.own < EXTEND_MIN_COVERAGE and not lead_in
+        drifts = (end > best.end and nxt.own < w.extend_min_coverage and not lead_in
                   and not _CONTINUES.match(nxt.text) and not _ENUMERATES.match(nxt.text))
         if _unfinished(best.passage, end):
             drifts = opens_topic = False  # the piece after "；" is the rest of the same sentence
         if lead_in and _announced_item(nxt.text):
             opens_topic = False  # a short item of the list the answer announced, not a new topic
-        if opens_topic or drifts or total + nxt.end - nxt.start > MAX_ANSWER_CHARS:
+        if opens_topic or drifts or total + nxt.end - nxt.start > w.max_answer_chars:
             break
         chosen.append(nxt)
         total += nxt.end - nxt.start
@@ -267,7 +255,7 @@ def _item_headings(inner: list[Section], offset: int) -> str:
     return " " + normalize_text(" ".join(here.path)) if here is not None and here.path else ""
 
 
-def _rest_of_sentence(best: _Candidate, candidates: list[_Candidate]) -> list[_Candidate]:
+def _rest_of_sentence(best: _Candidate, candidates: list[_Candidate], w: AnswerWeights) -> list[_Candidate]:
     """The pieces that finish ``best`` when it stops at "；" (sentence_spans splits there).
 
     Only on the same line: a "；" at the end of a line closes a list item, and the next line is
@@ -281,7 +269,7 @@ def _rest_of_sentence(best: _Candidate, candidates: list[_Candidate]) -> list[_C
         gap = best.passage.text[end:c.start]
         if not _unfinished(best.passage, end) or gap.strip() or "\n" in gap:
             break
-        if total + c.end - c.start > MAX_ANSWER_CHARS:
+        if total + c.end - c.start > w.max_answer_chars:
             break
         rest.append(c)
         end, total = c.end, total + c.end - c.start
@@ -343,17 +331,23 @@ def _is_traditional(question: str) -> bool:
     return normalize_text(nfkc) != nfkc.lower()
 
 
-def compose_answer(result: SearchResult) -> AnswerResult:
+def refusal_text(result: SearchResult) -> str:
+    """What a refused question is told, by the reason it was refused."""
+    if not result.chinese:
+        return REFUSAL_EN
+    if result.refusal is Refusal.YEAR_NOT_COVERED:
+        return f"资料中没有找到与该问题相关的内容：已收录的文件未涉及{'、'.join(result.missing_years)}年。"
+    return REFUSAL
+
+
+def compose_answer(result: SearchResult, weights: AnswerWeights = DEFAULT.answer) -> AnswerResult:
     """Turn a search result into the answer: quoted sentences with [n] markers and citations."""
     passages = [RankedPassage(p.rank, p.source, p.section, p.text, p.score) for p in result.passages]
     english = not result.chinese
-    if not result.relevant:
-        text = REFUSAL_EN if english else REFUSAL
-        if result.reason.startswith("year:") and not english:
-            text = f"资料中没有找到与该问题相关的内容：已收录的文件未涉及{result.reason[5:].replace(',', '、')}年。"
-        return AnswerResult(result.question, text, True, [], passages)
+    if result.refusal is not None:
+        return AnswerResult(result.question, refusal_text(result), True, [], passages, refusal=result.refusal)
 
-    chosen = _select(_score_sentences(result), result)
+    chosen = _select(_score_sentences(result, weights), result, weights)
     citations: dict[str, Citation] = {}
     parts: list[str] = []
     for c in chosen:

@@ -18,6 +18,7 @@ def _subset(tmp_path, ids):
     return path
 
 
+@pytest.mark.slow  # runs the CLI in a subprocess
 def test_json_report_has_the_fixed_keys_and_real_scores(corpus_kb, tmp_path):
     q = _subset(tmp_path, {"seed-01", "seed-02", "seed-18", "seed-u03", "seed-u06"})
     out = tmp_path / "out"
@@ -34,6 +35,7 @@ def test_json_report_has_the_fixed_keys_and_real_scores(corpus_kb, tmp_path):
     assert "评测报告" in (out / "report.md").read_text(encoding="utf-8")
 
 
+@pytest.mark.slow  # runs the CLI in a subprocess
 def test_wrong_expectations_are_counted_wrong(corpus_kb, tmp_path):
     """The harness must be able to fail: an answer key that is not in the answer scores 0."""
     path = tmp_path / "wrong.jsonl"
@@ -50,6 +52,7 @@ def test_wrong_expectations_are_counted_wrong(corpus_kb, tmp_path):
     assert summary["refusal_accuracy"] == 0.0
 
 
+@pytest.mark.slow  # runs the CLI in a subprocess
 def test_corpus_flag_ingests_into_a_named_kb(tmp_path):
     docs = tmp_path / "policy-demo"
     docs.mkdir()
@@ -65,6 +68,7 @@ def test_corpus_flag_ingests_into_a_named_kb(tmp_path):
     assert (data / "kb" / "policy-demo" / "manifest.json").exists()
 
 
+@pytest.mark.slow  # runs the CLI in a subprocess
 def test_malformed_question_file_is_a_clear_error(tmp_path):
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"id": 1}\n', encoding="utf-8")

@@ -6,7 +6,7 @@ import pytest
 
 from ingest.chunking import chunk_document
 from ingest.loaders import load_text, markdown_tables
-from ingest.structure import parse_sections
+from text.structure import parse_sections
 from tests.conftest import use_env
 
 NOTICE = """# 青枫湾高新区知识产权资助办法
@@ -138,7 +138,7 @@ def test_real_knowledge_base_answers_lists_and_table_rows(notice_file, tmp_path,
     """Real e5 vectors and Chroma: the list comes with its lead-in, a table row with its headers."""
     # A small target, so that the appendix table is a chunk of its own (at 500 the notice is one chunk).
     use_env(monkeypatch, ZONEQA_DATA=str(tmp_path / "data"), ZONEQA_CHUNK_CHARS="150")
-    from ingest.index import sync_knowledge_base
+    from ingest.sync import sync_knowledge_base
     from retrieval.ask import Assistant
 
     report = sync_knowledge_base([notice_file.parent], kb="tables", progress=False)
