@@ -1,8 +1,8 @@
 """File -> text, with the encoding detected and document structure kept.
 
 Plain text and Markdown arrive as UTF-8, UTF-8 with BOM, or GB18030/GBK.
-Word, HTML, PDF and spreadsheets are turned into text whose headings are
-Markdown ``#`` lines (so ingest.structure sees them) and whose table rows are
+Word, HTML, PDF and spreadsheets (and Markdown pipe tables in text files) are turned into text whose headings are
+Markdown ``#`` lines (so text.structure sees them) and whose table rows are
 one line each, every cell labelled with its column header ("年份：2023，金额：50万元。"),
 so a table split across chunks keeps its header. PDFs keep page offsets for
 page-precise citations. A file that is empty, binary, encrypted, scanned or
@@ -22,6 +22,7 @@ import bisect
 import codecs
 import csv
 import io
+import re
 import struct
 import zipfile
 import zlib
@@ -180,6 +181,49 @@ def check_zip_limits(path: Path, limit_mb: int) -> None:
             if _inflated_size(raw, member, member.file_size) > member.file_size:
                 raise LoadError(f"{path.name}: 压缩包内 {member.filename} 的实际大小超过文件头声明的大小"
                                 f"（可能是压缩炸弹），已跳过")
+
+
+# GitHub-flavoured Markdown pipe tables: a header row, a delimiter row (|---|:--:|), body rows.
+_PIPE_ROW = re.compile(r"^\s*\|?.*\|.*$")
+_PIPE_DELIMITER = re.compile(r"^\s*\|?\s*:?-+:?\s*(?:\|\s*:?-+:?\s*)*\|?\s*$")
+_UNESCAPED_PIPE = re.compile(r"(?<!\\)\|")
+
+
+def _pipe_cells(line: str) -> list[str]:
+    """The cells of one pipe-table row (outer pipes optional, ``\\|`` is a literal pipe)."""
+    inner = line.strip()
+    if inner.startswith("|"):
+        inner = inner[1:]
+    if inner.endswith("|") and not inner.endswith("\\|"):
+        inner = inner[:-1]
+    return [cell.strip().replace("\\|", "|") for cell in _UNESCAPED_PIPE.split(inner)]
+
+
+def markdown_tables(text: str) -> str:
+    """Rewrite Markdown pipe tables as one line per data row, every cell labelled by its column.
+
+    The same treatment as Word, HTML and spreadsheet tables (:func:`_table_lines`): the delimiter
+    row is dropped, and "| 1 | 国内发明专利授权 | 每件8000元 |" under "| 序号 | 资助事项 | 标准 |"
+    becomes "序号：1，资助事项：国内发明专利授权，标准：每件8000元。". Lines that are not part of a
+    table (a header row followed by a delimiter row with as many cells) are left as they are.
+    """
+    lines = text.split("\n")
+    out: list[str] = []
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if (i + 1 < len(lines) and "|" in line and _PIPE_ROW.match(line) and _PIPE_DELIMITER.match(lines[i + 1])
+                and "|" in lines[i + 1] and len(_pipe_cells(lines[i + 1])) == len(_pipe_cells(line))):
+            rows = [_pipe_cells(line)]
+            i += 2
+            while i < len(lines) and lines[i].strip() and "|" in lines[i]:
+                rows.append(_pipe_cells(lines[i]))
+                i += 1
+            out += _table_lines(rows)
+            continue
+        out.append(line)
+        i += 1
+    return "\n".join(out)
 
 
 def _docx(path: Path, max_chars: int) -> str:
@@ -426,6 +470,9 @@ def load_text(path: Path, settings: Settings | None = None) -> LoadedText:
             check_zip_limits(path, s.max_unzipped_mb)
         if suffix in TEXT_SUFFIXES:
             text, encoding = decode_bytes(data)
+            if len(text) > s.max_text_chars:  # before tables are spelled out (labelled rows grow)
+                raise _text_too_long(path, s.max_text_chars)
+            text = markdown_tables(text.replace("\r\n", "\n").replace("\r", "\n"))
         elif suffix in (".html", ".htm"):
             text = _html(data)
         elif suffix == ".csv":

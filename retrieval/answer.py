@@ -21,6 +21,7 @@ from retrieval.tunables import DEFAULT, AnswerWeights
 from text.figures import FIGURE, extract_sentence
 from text.normalize import match_key, normalize_text
 from text.sentences import sentence_spans
+from text.structure import Section, parse_sections
 from text.years import context_years
 
 REFUSAL = "资料中没有找到与该问题相关的内容，无法据此回答。请换一种问法，或确认问题是否在已收录文件的范围内。"
@@ -44,6 +45,9 @@ _ENUMERATES = re.compile(r"^(第[二三四五六七八九十]|[二三四五六�
 _LEAD_IN = re.compile(r"以下|如下|下列|[：:]$")
 # Questions about how something came about: the story usually comes before the sentence naming the outcome.
 _ANTECEDENT_Q = re.compile(r"为什么|为何|原因|怎么会|怎么死|怎样死|如何死|背景|由来|得名|怎么来|怎样来")
+# An item of a list: (一) / (1) / 一、/ 一是 / 1. / 第一， / a bullet.
+_LIST_ITEM = re.compile(r"^(?:[（(][一二三四五六七八九十\d]{1,3}[）)]|[一二三四五六七八九十]{1,3}(?:、|是)"
+                        r"|\d{1,2}(?:[、．]|\.(?!\d))|第[一二三四五六七八九十]{1,3}[，、,]|[-•·●▪])")
 _HAS_DATE = re.compile(r"\d+年|[*\d]+月|[*\d]+日")
 
 
@@ -135,13 +139,15 @@ def _score_sentences(result: SearchResult, w: AnswerWeights = DEFAULT.answer) ->
     candidates: list[_Candidate] = []
     for p in result.passages:
         context = normalize_text(f"{p.title} {p.section}")
+        inner = parse_sections(p.text)
         for s, e in sentence_spans(p.text):
             sentence = p.text[s:e]
             norm = normalize_text(sentence)
+            context_here = context + _item_headings(inner, e - 1)
             # Words in the title or heading hold for every sentence under it: the
             # sentence that answers often says 它/其 instead of the subject.
-            score = coverage(result.query_terms, result.term_weights, context + " " + norm)
-            score += w.partial_weight * _partial_coverage(result.query_terms, result.term_weights, context + " " + norm)
+            score = coverage(result.query_terms, result.term_weights, context_here + " " + norm)
+            score += w.partial_weight * _partial_coverage(result.query_terms, result.term_weights, context_here + " " + norm)
             score += w.rank_bonus / doc_rank[p.source]
             score += _year_agreement(result.years, p, norm, w)
             if wants_figure and FIGURE.search(sentence):
@@ -163,7 +169,9 @@ def _select(candidates: list[_Candidate], result: SearchResult, w: AnswerWeights
     if not candidates:
         return []
     best = candidates[0]
-    chosen = [best]
+    # An item of a list ("（一）…认定当年拨付20万元；次年…拨付剩余10万元。") is finished before any
+    # runner-up: a runner-up further down the same passage would otherwise skip its second half.
+    chosen = [best] + (_rest_of_sentence(best, candidates, w) if _announced_item(best.text) else [])
     same_passage = [c for c in candidates if c.passage is best.passage]
     if best.end - best.start <= w.short_sentence and not FIGURE.search(best.text):
         following = [c for c in same_passage if c.start >= best.end]
@@ -209,6 +217,8 @@ def _select(candidates: list[_Candidate], result: SearchResult, w: AnswerWeights
                   and not _CONTINUES.match(nxt.text) and not _ENUMERATES.match(nxt.text))
         if _unfinished(best.passage, end):
             drifts = opens_topic = False  # the piece after "；" is the rest of the same sentence
+        if lead_in and _announced_item(nxt.text):
+            opens_topic = False  # a short item of the list the answer announced, not a new topic
         if opens_topic or drifts or total + nxt.end - nxt.start > w.max_answer_chars:
             break
         chosen.append(nxt)
@@ -231,6 +241,48 @@ def _next_with_cue(best: _Candidate, same_passage: list[_Candidate],
     following = [c for c in same_passage if c.start >= best.end]
     nxt = min(following, key=lambda c: c.start) if following else None
     return nxt if nxt is not None and _shows_cue(cues, nxt.text) else None
+
+
+def _item_headings(inner: list[Section], offset: int) -> str:
+    """The headings, inside a passage, of the item holding ``offset`` (normalised, space-led; a
+    sentence is looked up by its last character: its first ones may be the item's marker).
+
+    A passage that packs several articles or items keeps each one's heading line in its text
+    ("3. 绩效奖励。按…收入总额的10%给予奖励"): like the section path of a passage, the heading of
+    the item a sentence belongs to holds for that sentence.
+    """
+    here = next((sec for sec in inner if sec.start <= offset < sec.end), None)
+    return " " + normalize_text(" ".join(here.path)) if here is not None and here.path else ""
+
+
+def _rest_of_sentence(best: _Candidate, candidates: list[_Candidate], w: AnswerWeights) -> list[_Candidate]:
+    """The pieces that finish ``best`` when it stops at "；" (sentence_spans splits there).
+
+    Only on the same line: a "；" at the end of a line closes a list item, and the next line is
+    another item, taken (or not) by the list rules of :func:`_select`.
+    """
+    rest: list[_Candidate] = []
+    end, total = best.end, best.end - best.start
+    pieces = sorted((c for c in candidates if c.passage is best.passage and c.start >= best.end),
+                    key=lambda c: c.start)
+    for c in pieces:
+        gap = best.passage.text[end:c.start]
+        if not _unfinished(best.passage, end) or gap.strip() or "\n" in gap:
+            break
+        if total + c.end - c.start > w.max_answer_chars:
+            break
+        rest.append(c)
+        end, total = c.end, total + c.end - c.start
+    return rest
+
+
+def _announced_item(sentence: str) -> bool:
+    """True when ``sentence`` is an item of a list ("（一）知识产权资助申请表；", "2. 并联审核。").
+
+    After a sentence announcing a list ("应当提交以下材料："), such items are the answer, however
+    short: in a passage full of figures a short sentence would otherwise read as a new topic.
+    """
+    return bool(_LIST_ITEM.match(sentence.lstrip()))
 
 
 def _figure_density(text: str) -> float:

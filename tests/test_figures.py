@@ -4,7 +4,7 @@ import json
 
 
 from text.figures import extract_figures, extract_sentence
-from ingest.structure import parse_sections
+from text.structure import parse_sections
 import pytest
 
 from tests.conftest import CORPUS, ROOT, run_cli, use_env
