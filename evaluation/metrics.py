@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import statistics
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,32 +31,18 @@ class Outcome:
     evidence_rank: int | None  # 1-based rank of the first passage holding evidence
     citation_ok: bool | None
     latency_ms: float
+    result: AnswerResult | None = None  # what the assistant returned (citations and ranked passages)
 
 
 def load_questions(path: Path) -> list[Question]:
-    """Read a question-set JSONL file; a malformed line raises ValueError naming its number."""
-    questions = []
-    with open(path, encoding="utf-8") as f:
-        for number, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            try:
-                obj = json.loads(line)
-                questions.append(Question(
-                    id=str(obj.get("id", number)), question=obj["question"],
-                    answers=list(obj.get("answers", [])), evidence=list(obj.get("evidence", [])),
-                    answerable=bool(obj.get("answerable", True)),
-                    type=_label(obj.get("type")), lang=_label(obj.get("lang")),
-                ))
-            except (ValueError, KeyError, TypeError) as exc:
-                raise ValueError(f"{path}:{number}: 无法解析的题目（{exc}）") from exc
-    return questions
+    """The valid questions of a set in any supported format (see evaluation.question_sets).
 
+    Malformed rows are skipped (``read_question_set`` reports them); a set with no valid row raises
+    ValueError (``QuestionSetError``).
+    """
+    from evaluation.question_sets import read_question_set
 
-def _label(value: Any) -> str | None:
-    """A question's optional label, or None when absent or blank."""
-    text = "" if value is None else str(value).strip()
-    return text or None
+    return read_question_set(path).questions
 
 
 def contains_any(text: str, needles: list[str]) -> bool:
@@ -74,7 +59,38 @@ def score(question: Question, result: AnswerResult) -> Outcome:
     else:
         correct, rank, citation_ok = result.refused, None, None
     return Outcome(question, result.answer, result.refused, correct, rank, citation_ok,
-                   result.timings_ms.get("total", 0.0))
+                   result.timings_ms.get("total", 0.0), result)
+
+
+# One diagnosis per question, in the order an evaluator would look for the cause.
+CORRECT = "正确"
+CORRECT_REFUSAL = "正确（已拒答）"
+REFUSED = "误拒答"
+ANSWERED_UNANSWERABLE = "回答了不可回答的题目"
+EVIDENCE_NOT_RETRIEVED = "未检索到依据"
+RETRIEVED_NOT_CITED = "检索到依据但未引用"
+CITED_ANSWER_LACKS = "引用了依据但回答缺少期望内容"
+ANSWER_LACKS = "回答缺少期望内容"  # the question gives no evidence to tell retrieval from answering
+DIAGNOSES = (CORRECT, CORRECT_REFUSAL, REFUSED, ANSWERED_UNANSWERABLE, EVIDENCE_NOT_RETRIEVED,
+             RETRIEVED_NOT_CITED, CITED_ANSWER_LACKS, ANSWER_LACKS)
+
+
+def diagnose(outcome: Outcome) -> str:
+    """A one-line Chinese diagnosis of one question's outcome (one of ``DIAGNOSES``)."""
+    q = outcome.question
+    if not q.answerable:
+        return CORRECT_REFUSAL if outcome.refused else ANSWERED_UNANSWERABLE
+    if outcome.refused:
+        return REFUSED
+    if outcome.correct:
+        return CORRECT
+    if not q.evidence:
+        return ANSWER_LACKS
+    if outcome.evidence_rank is None:
+        return EVIDENCE_NOT_RETRIEVED
+    if not outcome.citation_ok:
+        return RETRIEVED_NOT_CITED
+    return CITED_ANSWER_LACKS
 
 
 def _percentile(values: list[float], q: float) -> float | None:
