@@ -1,12 +1,13 @@
-"""Writes a run's per-question CSV and its Markdown report."""
+"""Writes a run's per-question results (CSV, XLSX), its metrics and its Markdown report."""
 
 from __future__ import annotations
 
 import csv
+import json
 from pathlib import Path
 from typing import Any
 
-from evaluation.metrics import Outcome
+from evaluation.metrics import Outcome, diagnose
 
 _LABELS = [
     ("n", "题目数"),
@@ -62,20 +63,100 @@ def breakdown_tables(summary: dict[str, Any]) -> str:
     return "\n\n".join(blocks)
 
 
-def write_outputs(out_dir: Path, outcomes: list[Outcome], summary: dict[str, Any], title: str) -> None:
-    """results.csv (one row per question) and report.md (summary + the questions got wrong)."""
+# results.csv columns (English keys, kept stable for scripts) and their Chinese headers in results.xlsx.
+RESULT_COLUMNS = [
+    ("id", "编号"), ("question", "问题"), ("type", "类型"), ("lang", "语言"), ("answerable", "可回答"),
+    ("refused", "已拒答"), ("correct", "正确"), ("evidence_rank", "依据排名"), ("citation_ok", "引用正确"),
+    ("latency_ms", "延迟（毫秒）"), ("answer", "回答"), ("expected", "期望答案"), ("diagnosis", "诊断"),
+    ("evidence", "期望依据"), ("cited_sources", "引用来源"), ("cited_sections", "引用章节"),
+    ("passages", "检索片段（来源#章节@分数）"),
+]
+
+
+def _passage_ref(source: str, section: str, score: float) -> str:
+    return f"{source}#{section}@{score:.3f}" if section else f"{source}@{score:.3f}"
+
+
+def result_row(o: Outcome) -> dict[str, Any]:
+    """One question's row of results.csv / results.xlsx, keyed by ``RESULT_COLUMNS``."""
+    r = o.result
+    citations = r.citations if r else []
+    return {
+        "id": o.question.id, "question": o.question.question, "type": o.question.type or "",
+        "lang": o.question.lang or "", "answerable": o.question.answerable, "refused": o.refused,
+        "correct": o.correct, "evidence_rank": o.evidence_rank or "",
+        "citation_ok": "" if o.citation_ok is None else o.citation_ok, "latency_ms": round(o.latency_ms, 1),
+        "answer": o.answer, "expected": " | ".join(o.question.answers), "diagnosis": diagnose(o),
+        "evidence": " | ".join(o.question.evidence),
+        "cited_sources": " | ".join(f"[{c.n}] {c.source}" for c in citations),
+        "cited_sections": " | ".join(f"[{c.n}] {c.section}" for c in citations),
+        "passages": " | ".join(_passage_ref(p.source, p.section, p.score) for p in (r.passages if r else [])),
+    }
+
+
+def _xlsx_value(value: Any) -> Any:
+    return ("是" if value else "否") if isinstance(value, bool) else value
+
+
+def write_results_xlsx(path: Path, rows: list[dict[str, Any]]) -> None:
+    import openpyxl
+    from openpyxl.styles import Font
+
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "结果"
+    sheet.append([label for _, label in RESULT_COLUMNS])
+    for row in rows:
+        sheet.append([_xlsx_value(row[key]) for key, _ in RESULT_COLUMNS])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    sheet.freeze_panes = "C2"
+    workbook.save(path)
+
+
+def run_section(info: dict[str, Any]) -> str:
+    """What was evaluated (from run.json): knowledge base and its documents, settings, version, question set."""
+    qs, kb = info.get("question_set", {}), info.get("knowledge_base", {})
+    llm = info.get("llm")
+    lines = ["## 评测对象", "",
+             f"- 时间：{info.get('timestamp', '—')}",
+             f"- 版本：{info.get('version', {}).get('commit', 'unknown')}"
+             + ("（有未提交的修改）" if info.get("version", {}).get("dirty") else ""),
+             f"- 题集：{qs.get('file', '—')}（sha256 {str(qs.get('sha256', ''))[:12]}，"
+             f"{qs.get('questions', 0)} 题，跳过 {qs.get('skipped_rows', 0)} 行）",
+             f"- 知识库：{kb.get('name', '—')}（{kb.get('chunks', '—')} 个片段）",
+             f"- 嵌入模型：{info.get('embedding_model', '—')}",
+             f"- 检索：top-k {info.get('top_k')}，候选 {info.get('candidates')}，"
+             f"相关度阈值 {info.get('min_relevance')}，切块约 {info.get('chunk_chars')} 字",
+             f"- 生成：{'LLM ' + str(llm.get('model')) + ' @ ' + str(llm.get('base_url')) if llm else '抽取式（无 LLM）'}",
+             ""]
+    documents = kb.get("documents") or []
+    if documents:
+        lines += ["| 文档 | sha256 | 片段数 |", "| --- | --- | --- |"]
+        lines += [f"| {d['source']} | {str(d.get('sha256') or '—')[:12]} | {d.get('chunks', '—')} |" for d in documents]
+        lines.append("")
+    for issue in qs.get("issues", []):
+        lines.append(f"- 题集{issue}")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def write_outputs(out_dir: Path, outcomes: list[Outcome], summary: dict[str, Any], title: str,
+                  run_info: dict[str, Any] | None = None) -> None:
+    """results.csv and results.xlsx (one row per question), metrics.json (the summary) and report.md
+    (what was evaluated, the summary, the questions got wrong with their diagnosis)."""
     out_dir.mkdir(parents=True, exist_ok=True)
+    rows = [result_row(o) for o in outcomes]
     with open(out_dir / "results.csv", "w", encoding="utf-8-sig", newline="") as f:
         writer = csv.writer(f)
-        writer.writerow(["id", "question", "type", "lang", "answerable", "refused", "correct", "evidence_rank",
-                         "citation_ok", "latency_ms", "answer", "expected"])
-        for o in outcomes:
-            writer.writerow([o.question.id, o.question.question, o.question.type or "", o.question.lang or "",
-                             o.question.answerable, o.refused, o.correct,
-                             o.evidence_rank or "", "" if o.citation_ok is None else o.citation_ok,
-                             round(o.latency_ms, 1), o.answer, " | ".join(o.question.answers)])
+        writer.writerow([key for key, _ in RESULT_COLUMNS])
+        writer.writerows([[row[key] for key, _ in RESULT_COLUMNS] for row in rows])
+    write_results_xlsx(out_dir / "results.xlsx", rows)
+    (out_dir / "metrics.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     wrong = [o for o in outcomes if not o.correct]
-    lines = [f"# 评测报告：{title}", "", summary_table(summary), ""]
+    lines = [f"# 评测报告：{title}", ""]
+    if run_info:
+        lines += [run_section(run_info), ""]
+    lines += ["## 指标", "", summary_table(summary), ""]
     breakdowns = breakdown_tables(summary)
     if breakdowns:
         lines += [breakdowns, ""]
@@ -84,5 +165,6 @@ def write_outputs(out_dir: Path, outcomes: list[Outcome], summary: dict[str, Any
         expected = "应拒答" if not o.question.answerable else "应包含：" + " / ".join(o.question.answers)
         got = "（拒答）" if o.refused else o.answer
         label = "".join(f"（{v}）" for v in (o.question.type, o.question.lang) if v)
-        lines.append(f"- `{o.question.id}`{label} {o.question.question}  \n  {expected}  \n  实际：{got}")
+        lines.append(f"- `{o.question.id}`{label} {o.question.question}  \n  诊断：{diagnose(o)}  \n"
+                     f"  {expected}  \n  实际：{got}")
     (out_dir / "report.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
