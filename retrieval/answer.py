@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 
 from ingest.chunking import sentence_spans
 from ingest.figures import FIGURE, extract_sentence
+from retrieval.answerability import Asked, AskedKind, asked, names_year, supplies
 from retrieval.hybrid import Passage, SearchResult, context_years, coverage
-from retrieval.normalize import match_key, normalize_text
+from retrieval.normalize import match_key, normalize_text, passage_search_text, terms
 from retrieval.schema import AnswerResult, Citation, RankedPassage
 
 REFUSAL = "资料中没有找到与该问题相关的内容，无法据此回答。请换一种问法，或确认问题是否在已收录文件的范围内。"
@@ -40,6 +42,8 @@ PARTIAL_WEIGHT = 0.3  # a word of the question found only in part counts this mu
 CUE_BONUS = 0.05  # per kind of answer asked for (ANSWER_TYPES) that a sentence shows; a tie-breaker
 BRIEF_ANSWER = 60  # an answer shorter than this takes the next sentence along
 EXTEND_MIN_COVERAGE = 0.1
+_TOPIC_EDGES = "的之和与及或在对是有，。、？?！!“”\"' "
+KIND_BONUS = 0.1  # a sentence holding the kind of answer asked for (an amount for 多少钱, a date for 何时)
 EXPLAIN_BRIEF = 160  # the same for questions that ask to explain or list
 
 _FIGURE_Q = re.compile(r"多少|几|比例|占比|比重|增速|增长|规模|how many|how much|percentage|rate")
@@ -139,6 +143,7 @@ def _score_sentences(result: SearchResult) -> list[_Candidate]:
     defined = _DEFINITION_Q.search(q)
     subject = next((g for g in defined.groups() if g), "").strip() if defined else ""
     cues = _answer_cues(q)
+    wanted = asked(q)
     # Retrieval finds the right document more reliably than the right chunk of it (hit@1 counts
     # documents), so every chunk of a document shares its best rank: sentences compete on content.
     doc_rank: dict[str, int] = {}
@@ -152,7 +157,7 @@ def _score_sentences(result: SearchResult) -> list[_Candidate]:
             norm = normalize_text(sentence)
             # Words in the title or heading hold for every sentence under it: the
             # sentence that answers often says 它/其 instead of the subject.
-            score = coverage(result.query_terms, result.term_weights, context + " " + norm)
+            score = coverage(result.query_terms, result.term_weights, context + " " + norm, result.alternatives)
             score += PARTIAL_WEIGHT * _partial_coverage(result.query_terms, result.term_weights, context + " " + norm)
             score += RANK_BONUS / doc_rank[p.source]
             score += _year_agreement(result.years, p, norm)
@@ -165,7 +170,10 @@ def _score_sentences(result: SearchResult) -> list[_Candidate]:
             if subject and (norm.startswith(subject) or re.search(re.escape(subject) + r"[(（，,]?[^。]{0,30}?(是|为|指)", norm)):
                 score += DEFINITION_BONUS
             score += sum(CUE_BONUS for cue in cues if cue.search(norm))
-            candidates.append(_Candidate(p, s, e, score, coverage(result.query_terms, result.term_weights, norm)))
+            if wanted.checked and supplies(wanted.kind, norm):
+                score += KIND_BONUS
+            candidates.append(_Candidate(p, s, e, score, coverage(result.query_terms, result.term_weights, norm,
+                                                                   result.alternatives)))
     candidates.sort(key=lambda c: -c.score)
     return candidates
 
@@ -284,6 +292,63 @@ def _figure_period(result: SearchResult, chosen: list[_Candidate]) -> str:
     return ""
 
 
+def _missing(result: SearchResult, chosen: list[_Candidate], wanted: Asked) -> str:
+    """What the question asks that the quoted sentences do not give ("" when they give it all)."""
+    quoted = " ".join(normalize_text(f"{c.passage.title} {c.passage.section} {c.text}") for c in chosen)
+    if wanted.attribute:
+        searched = " ".join(passage_search_text(p.title, p.section, p.text) for p in result.passages)
+        if not _present(result, wanted.attribute, searched):
+            return f"“{wanted.attribute}”"
+    if wanted.years and not names_year(wanted.years, quoted):
+        return "、".join(wanted.years) + "年的相关内容"
+    if wanted.checked and not any(supplies(wanted.kind, normalize_text(c.text)) for c in chosen):
+        return f"所问的{wanted.kind.label}"
+    return ""
+
+
+def _present(result: SearchResult, word: str, text: str) -> bool:
+    """``word`` or a stand-in the meaning map trusts as much as a synonym is in ``text``."""
+    if word in text:
+        return True
+    stand_ins, confidence = result.alternatives.get(word, ((), 0.0))
+    return confidence >= 0.8 and any(alt in text for alt in stand_ins)
+
+
+def _topic_found(result: SearchResult, found_text: str) -> str:
+    """The longest stretch of the question that the passage repeats (政务服务中心), for the refusal
+    to name; the question's heaviest word found there when no stretch of two characters is shared."""
+    question = result.normalized
+    if not result.chinese:  # an English question shares no stretch with a Chinese passage
+        found = [t for t in result.query_terms if t in found_text]
+        return max(found, key=lambda t: result.term_weights.get(t, 0.0), default="")
+    match = SequenceMatcher(None, question, found_text, autojunk=False).find_longest_match(
+        0, len(question), 0, len(found_text))
+    stretch = question[match.a : match.a + match.size].strip(_TOPIC_EDGES)
+    if len(stretch) >= 2:
+        return stretch
+    found = [t for t in result.query_terms if t in found_text]
+    return max(found, key=lambda t: result.term_weights.get(t, 0.0), default="")
+
+
+def _partial_refusal(result: SearchResult, chosen: list[_Candidate],
+                     passages: list[RankedPassage]) -> AnswerResult | None:
+    """Refuse, saying what was found and what was not, when the quote lacks what is asked."""
+    if not chosen:
+        return None
+    missing = _missing(result, chosen, asked(result.normalized))
+    if not missing:
+        return None
+    best = chosen[0].passage
+    topic = _topic_found(result, passage_search_text(best.title, best.section, best.text))
+    citation = Citation(1, best.source, best.section, best.text, best.relevance, [chosen[0].text])
+    if not result.chinese:
+        text = f"The documents mention “{topic}” [1] but do not state {missing}." if topic else REFUSAL_EN
+    else:
+        text = (f"资料提到了“{topic}”（[1]），但没有提到{missing}。" if topic
+                else f"资料中没有找到{missing}。")
+    return AnswerResult(result.question, text, True, [citation] if topic else [], passages)
+
+
 def _is_traditional(question: str) -> bool:
     import unicodedata
 
@@ -302,6 +367,9 @@ def compose_answer(result: SearchResult) -> AnswerResult:
         return AnswerResult(result.question, text, True, [], passages)
 
     chosen = _select(_score_sentences(result), result)
+    partial = _partial_refusal(result, chosen, passages)
+    if partial is not None:
+        return partial
     citations: dict[str, Citation] = {}
     parts: list[str] = []
     for c in chosen:

@@ -24,8 +24,10 @@ from langchain_core.retrievers import BaseRetriever
 from ingest.embeddings import get_embeddings
 from ingest.figures import YEAR
 from ingest.index import TOKENS_KEY, collection_version, iter_stored_chunks, open_collection, tokens_are_current
+from retrieval.answerability import QUESTION_WORDS
 from retrieval.fusion import RRF_K, reciprocal_rank_fusion
 from retrieval.keyword import KeywordIndex
+from retrieval.meaning import VocabularyMap
 from retrieval.normalize import (
     english_terms,
     expand_synonyms,
@@ -77,6 +79,8 @@ class SearchResult:
     reason: str = ""
     query_terms: list[str] = field(default_factory=list)
     term_weights: dict[str, float] = field(default_factory=dict)
+    # Question words the knowledge base lacks -> (its words that stand for them, how much they count).
+    alternatives: dict[str, tuple[tuple[str, ...], float]] = field(default_factory=dict)
     chinese: bool = True
     years: list[str] = field(default_factory=list)
 
@@ -92,6 +96,14 @@ class _Store:
         self.version = version
         self.ids = ids
         self.keyword = keyword
+        self._vocabulary: VocabularyMap | None = None
+
+    @property
+    def vocabulary(self) -> VocabularyMap:
+        """Meaning map onto this version's words, built on first use."""
+        if self._vocabulary is None:
+            self._vocabulary = VocabularyMap(self.keyword.vocabulary(), self.keyword.df)
+        return self._vocabulary
 
     @property
     def size(self) -> int:
@@ -215,16 +227,24 @@ class HybridSearcher:
         normalized = normalize_text(question)
         chinese = is_mostly_chinese(normalized)
         understood = 1.0
+        vocabulary = store.vocabulary
         if chinese:
-            query_terms = terms(normalized, normalized=True)
+            query_terms = [t for t in terms(normalized, normalized=True) if t not in QUESTION_WORDS]
             query_tokens = tokenize(normalized, normalized=True)
         else:
-            query_terms, translated, total = english_terms(normalized)
+            query_terms, translated, total = english_terms(normalized, vocabulary.english)
             query_tokens = tokenize(" ".join(query_terms), normalized=True)
             understood = translated / total if total else 0.0
+        alternatives = {}
+        for t in query_terms:
+            mapping = vocabulary.map_word(t)
+            if mapping is not None:
+                alternatives[t] = (mapping.alternatives, mapping.confidence)
+                query_tokens += [a for a in mapping.alternatives if a not in query_tokens]
         weights = {t: store.keyword.term_weight(t) for t in query_terms}
         result = SearchResult(question, normalized, [], False, query_terms=query_terms,
-                              term_weights=weights, chinese=chinese, years=YEAR.findall(normalized))
+                              term_weights=weights, chinese=chinese, years=YEAR.findall(normalized),
+                              alternatives=alternatives)
         if not store.ids:
             result.reason = "empty"
             return result
@@ -253,7 +273,7 @@ class HybridSearcher:
             p.dense = dense_sim.get(cid)
             p.keyword = keyword_score.get(cid)
             search_text = passage_search_text(meta.get("title", ""), meta.get("section", ""), text)
-            p.coverage = round(coverage(query_terms, weights, search_text) * understood, 4)
+            p.coverage = round(coverage(query_terms, weights, search_text, alternatives) * understood, 4)
             # Lexical coverage, not the dense score, decides relevance: e5 gives unrelated
             # Chinese questions about the same cosine as related ones (measured on seed.jsonl).
             p.relevance = p.coverage
@@ -300,17 +320,24 @@ def context_years(title: str, section: str) -> list[str]:
     return YEAR.findall(section) or YEAR.findall(title)
 
 
-def coverage(query_terms: list[str], weights: dict[str, float], text: str) -> float:
-    """IDF-weighted share of the question's content words found in ``text`` (synonyms count)."""
+def coverage(query_terms: list[str], weights: dict[str, float], text: str,
+             alternatives: dict[str, tuple[tuple[str, ...], float]] | None = None) -> float:
+    """IDF-weighted share of the question's content words found in ``text``.
+
+    Synonyms count whole; a word the knowledge base lacks counts as much as the meaning map
+    trusts the word it found for it (``alternatives``: word -> (its stand-ins, confidence)).
+    """
     total = sum(weights.get(t, 0.0) for t in query_terms)
     if total <= 0:
         return 0.0
     groups = synonym_groups()
-    found = sum(
-        weights.get(t, 0.0)
-        for t in query_terms
-        if t in text or any(alt in text for alt in groups.get(t, ()))
-    )
+    alternatives = alternatives or {}
+    found = 0.0
+    for t in query_terms:
+        if t in text or any(alt in text for alt in groups.get(t, ())):
+            found += weights.get(t, 0.0)
+        elif t in alternatives and any(alt in text for alt in alternatives[t][0]):
+            found += weights.get(t, 0.0) * alternatives[t][1]
     return found / total
 
 

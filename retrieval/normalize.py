@@ -137,8 +137,8 @@ def _glossary() -> dict[str, tuple[str, ...]]:
 _EN_WORD = re.compile(r"[a-z0-9]+")
 
 
-def english_terms(text: str) -> tuple[list[str], int, int]:
-    """Chinese terms for an English question via the glossary.
+def english_terms(text: str, fallback=None) -> tuple[list[str], int, int]:
+    """Chinese terms for an English question via the glossary, then ``fallback(word)`` (a dictionary).
 
     Returns (terms, content words translated, content words in all): the
     caller can tell a question the glossary understood from one it did not.
@@ -164,6 +164,10 @@ def english_terms(text: str) -> tuple[list[str], int, int]:
                 found.append(word)  # a year means the same in both languages
             elif word not in STOPWORDS:
                 total += 1
+                extra = fallback(word) if fallback is not None and len(word) > 2 else []
+                if extra:
+                    found.extend(t for t in extra if t not in found)
+                    translated += 1
             i += 1
     return found, translated, total
 
