@@ -297,7 +297,10 @@ def _missing(result: SearchResult, chosen: list[_Candidate], wanted: Asked) -> s
     quoted = " ".join(normalize_text(f"{c.passage.title} {c.passage.section} {c.text}") for c in chosen)
     if wanted.attribute:
         searched = " ".join(passage_search_text(p.title, p.section, p.text) for p in result.passages)
-        if not _present(result, wanted.attribute, searched):
+        said = " ".join(normalize_text(c.text) for c in chosen)
+        named = _present(result, wanted.attribute, searched) or (
+            wanted.category and any(ch in said for ch in wanted.attribute))
+        if not named:
             return f"“{wanted.attribute}”"
     if wanted.years and not names_year(wanted.years, quoted):
         return "、".join(wanted.years) + "年的相关内容"

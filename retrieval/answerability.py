@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 from ingest.figures import YEAR
-from retrieval.normalize import terms
+from retrieval.normalize import dictionary_word, terms
 
 
 class AskedKind(Enum):
@@ -60,23 +60,31 @@ _SUPPLIES: dict[AskedKind, re.Pattern[str]] = {
     AskedKind.PERCENT: re.compile(r"%|％|百分之|[一二三四五六七八九十]成|倍"),
     AskedKind.DURATION: re.compile(_NUM + r"+\s*(个)?(年|月|日|天|工作日|小时|周|季度)|当年|当月|当日|即办"),
     AskedKind.DATE: re.compile(_NUM + r"+\s*(年|月|日|号)|年底|年初|月底|月初|上半年|下半年|季度|前完成|之前|以前"),
-    AskedKind.AMOUNT: re.compile(_NUM + r"+\s*(万|亿|千|百)?元|免费|不收取"),
-    AskedKind.COUNT: re.compile(_NUM + r"+\s*(个|家|人|名|位|件|项|套|条|次|所|批|户|类|种|间|辆|亩|平方米|栋|座)"),
+    AskedKind.AMOUNT: re.compile(_NUM + r"+\s*[多余]?\s*(万|亿|千|百)?元|免费|不收取"),
+    AskedKind.COUNT: re.compile(_NUM + r"+\s*[多余]?\s*(个|家|人|名|位|件|项|套|条|次|所|批|户|类|种|间|辆|亩|平方米|栋|座)"),
     AskedKind.NUMBER: re.compile(r"[\d*]|[一二两三四五六七八九十百千万]+[个家人名位件项套条次所批户类种元年月日天%]"),
 }
-# "X的Y是多少" / "Y有多少" / "Y叫什么": Y is what is asked about X; its head is its last word.
-_ATTRIBUTE = re.compile(
-    r"([\u4e00-\u9fffA-Za-z]{2,12})(?:一共|总共|大概|大约|具体|现在|目前)?"
-    r"(?:是多少|有多少|为多少|是几|有几|叫什么|是什么|是谁|在哪|是哪)"
-)
-# "有多少个车位" / "有几家银行": the thing counted, named after the question word.
-_COUNTED = re.compile(r"(?:多少|(?<!哪)几)(?:个|家|名|位|件|项|套|条|次|所|批|户|种|间|辆)"
-                      r"(?!月|年|天|工作日|小时|星期|季度)([\u4e00-\u9fff]{2,4})")
-# Words that say what is asked, not what about: they never count as a missing topic.
+# Where a question names the thing it asks about, most specific pattern first:
+# "哪些材料" / "多少个车位" / "有多少专业人才" name it after the question word; "X的Y是多少" / "Y叫什么" before
+# it (its head is its last word); "地铁几号线" right before it.
+_CATEGORY = re.compile(r"(?:哪些|哪几|哪个|哪家|哪类|哪种)(?:个|家|类|种|项)?([\u4e00-\u9fff]{2,4})")
+_ATTRIBUTE_AFTER = [
+    re.compile(r"(?:多少|(?<!哪)几)(?:个|家|名|位|件|项|套|条|次|所|批|户|种|间|辆)"
+               r"(?!月|年|天|工作日|小时|星期|季度)([\u4e00-\u9fff]{2,4})"),
+    re.compile(r"有多少([\u4e00-\u9fff]{2,6})"),
+]
+_ATTRIBUTE_BEFORE = [
+    re.compile(r"([\u4e00-\u9fffA-Za-z]{2,12})(?:一共|总共|大概|大约|具体|现在|目前)?"
+               r"(?:是多少|为多少|是几|叫什么|是什么|是谁|在哪|是哪)"),
+    re.compile(r"([\u4e00-\u9fff]{2,12})几(?:号|个|家|条|路)"),
+]
+# Words that say what is asked, not what about: they never count as a missing topic. The last line:
+# a cap, amount or target is a kind of figure, written 最高/不超过/力争 rather than named.
 QUESTION_WORDS = frozenset(
     """时候 多长时间 多长 多久 多大 多高 几年 几个 几次 几号 几天 几家 几类 几种 几项 几月 钱 最多 最少 至少 最高 最低
     一共 总共 大概 大约 具体 能拿 能领 能报 可以 需要 要求 应该 标准
-    上限 下限 封顶 限额 额度 数额""".split()  # the last line: a cap or amount is a kind of figure, written 最高/不超过
+    上限 下限 封顶 限额 额度 数额 目标
+    东西 内容 方面 事情 事项 地方 方式 途径 情形 情况""".split()
 )
 
 
@@ -87,6 +95,8 @@ class Asked:
     kind: AskedKind
     attribute: str
     years: tuple[str, ...]
+    # "哪些河道": the answer names members of a category (元峰河、安里河) more often than the category.
+    category: bool = False
 
     @property
     def checked(self) -> bool:
@@ -97,11 +107,33 @@ class Asked:
 def asked(normalized_question: str) -> Asked:
     """Read a normalised question (NFKC, Simplified, lower case) for the kind of answer and attribute."""
     kind = next((k for k, pattern in _ASKS if pattern.search(normalized_question)), AskedKind.OTHER)
-    counted = _COUNTED.search(normalized_question)
-    match = counted or _ATTRIBUTE.search(normalized_question)
-    words = terms(match.group(1), normalized=True) if match else []
-    attribute = next((w for w in reversed(words) if w not in QUESTION_WORDS and len(w) >= 2), "")
-    return Asked(kind, attribute, tuple(YEAR.findall(normalized_question)))
+    years = tuple(YEAR.findall(normalized_question))
+    category = _CATEGORY.search(normalized_question)
+    if category:
+        words = [w for w in terms(category.group(1), normalized=True) if _is_attribute_word(w)]
+        return Asked(kind, words[0] if words else "", years, category=True)
+    return Asked(kind, _attribute(normalized_question), years)
+
+
+def _attribute(question: str) -> str:
+    """The word naming what is asked about ("" when the question names none we can read)."""
+    for pattern in _ATTRIBUTE_AFTER:
+        match = pattern.search(question)
+        if match:
+            words = [w for w in terms(match.group(1), normalized=True) if _is_attribute_word(w)]
+            return words[0] if words else ""
+    for pattern in _ATTRIBUTE_BEFORE:
+        match = pattern.search(question)
+        if match:
+            words = [w for w in terms(match.group(1), normalized=True) if _is_attribute_word(w)]
+            return words[-1] if words else ""
+    return ""
+
+
+def _is_attribute_word(word: str) -> bool:
+    """A dictionary word of two or more characters that names a thing, not the question itself.
+    Pieces jieba cuts out of colloquial text (能奖, 冲北交) are no words and name nothing."""
+    return len(word) >= 2 and word not in QUESTION_WORDS and dictionary_word(word)
 
 
 def supplies(kind: AskedKind, text: str) -> bool:

@@ -27,7 +27,7 @@ from ingest.index import TOKENS_KEY, collection_version, iter_stored_chunks, ope
 from retrieval.answerability import QUESTION_WORDS
 from retrieval.fusion import RRF_K, reciprocal_rank_fusion
 from retrieval.keyword import KeywordIndex
-from retrieval.meaning import VocabularyMap
+from retrieval.meaning import CONFIDENCE, VocabularyMap
 from retrieval.normalize import (
     english_terms,
     expand_synonyms,
@@ -49,6 +49,11 @@ VERSION_CHECK_SECONDS = 2.0
 # questions are answered from the previous version.
 INLINE_RELOAD_MAX = 20_000
 _IDS_FILE = "ids.json"
+# A question word no passage holds and the meaning map cannot place (老板, 从头到尾) weighs this
+# share of its IDF weight in coverage: it can be matched by nothing, so its full weight would refuse
+# every question asked in everyday words. Whether the *asked attribute* is missing is judged apart
+# (retrieval.answerability).
+UNKNOWN_WEIGHT = float(os.environ.get("ZQ_UNK", "0.3"))
 
 
 @dataclass
@@ -226,22 +231,31 @@ class HybridSearcher:
         store = self._current_store()
         normalized = normalize_text(question)
         chinese = is_mostly_chinese(normalized)
-        understood = 1.0
         vocabulary = store.vocabulary
         if chinese:
             query_terms = [t for t in terms(normalized, normalized=True) if t not in QUESTION_WORDS]
             query_tokens = tokenize(normalized, normalized=True)
-        else:
-            query_terms, translated, total = english_terms(normalized, vocabulary.english)
-            query_tokens = tokenize(" ".join(query_terms), normalized=True)
-            understood = translated / total if total else 0.0
-        alternatives = {}
+        alternatives: dict[str, tuple[tuple[str, ...], float]] = {}
+        if not chinese:
+            missed: list[str] = []
+            query_terms, translated, total = english_terms(normalized, missed)
+            # Words the glossary lacks go through the dictionary; each stays one question word
+            # whose Chinese renderings stand in for it (found when any of them is).
+            # A word found in neither stays a question word that nothing matches, weighed like an
+            # unknown Chinese word (UNKNOWN_WEIGHT), so both languages are judged by one rule.
+            for word in dict.fromkeys(missed):
+                renderings = vocabulary.english(word) if len(word) > 2 else []
+                if renderings:
+                    alternatives[word] = (tuple(renderings), CONFIDENCE["english"])
+                query_terms.append(word)
+            query_tokens = tokenize(" ".join(t for t in query_terms if t not in missed), normalized=True)
         for t in query_terms:
-            mapping = vocabulary.map_word(t)
+            mapping = None if t in alternatives else vocabulary.map_word(t)
             if mapping is not None:
                 alternatives[t] = (mapping.alternatives, mapping.confidence)
-                query_tokens += [a for a in mapping.alternatives if a not in query_tokens]
-        weights = {t: store.keyword.term_weight(t) for t in query_terms}
+        for stand_ins, _ in alternatives.values():
+            query_tokens += [a for a in stand_ins if a not in query_tokens]
+        weights = {t: self._weight(store, t, alternatives) for t in query_terms}
         result = SearchResult(question, normalized, [], False, query_terms=query_terms,
                               term_weights=weights, chinese=chinese, years=YEAR.findall(normalized),
                               alternatives=alternatives)
@@ -273,7 +287,7 @@ class HybridSearcher:
             p.dense = dense_sim.get(cid)
             p.keyword = keyword_score.get(cid)
             search_text = passage_search_text(meta.get("title", ""), meta.get("section", ""), text)
-            p.coverage = round(coverage(query_terms, weights, search_text, alternatives) * understood, 4)
+            p.coverage = round(coverage(query_terms, weights, search_text, alternatives), 4)
             # Lexical coverage, not the dense score, decides relevance: e5 gives unrelated
             # Chinese questions about the same cosine as related ones (measured on seed.jsonl).
             p.relevance = p.coverage
@@ -300,6 +314,17 @@ class HybridSearcher:
             return bool(years_here) and not any(y in years_here for y in years)
 
         return sorted(fused, key=lambda item: conflicts(item[0]))
+
+    @staticmethod
+    def _weight(store: _Store, term: str, alternatives: dict[str, tuple[tuple[str, ...], float]]) -> float:
+        """A question word's coverage weight: its own IDF weight, its stand-ins' when it has them
+        and is no word of the knowledge base (an English word), a share of it when it is unknown."""
+        if term in alternatives and not store.vocabulary.known(term):
+            own = store.keyword.term_weight(term)
+            return min(own, max(store.keyword.term_weight(a) for a in alternatives[term][0]))
+        if store.vocabulary.known(term):
+            return store.keyword.term_weight(term)
+        return store.keyword.term_weight(term) * UNKNOWN_WEIGHT
 
     def _dense(self, question: str, n: int) -> list[tuple[str, float]]:
         vector = self.embeddings.embed_query(question)

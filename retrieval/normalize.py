@@ -71,6 +71,13 @@ def match_key(text: str) -> str:
     )
 
 
+def dictionary_word(word: str) -> bool:
+    """True when jieba's dictionary (with the user dictionary) holds ``word``."""
+    tokenizer = _tokenizer()
+    tokenizer.check_initialized()
+    return tokenizer.FREQ.get(word, 0) > 0
+
+
 def _content(tokens) -> list[str]:
     return [tok for tok in (t.strip() for t in tokens) if tok and tok not in STOPWORDS and _WORD.search(tok)]
 
@@ -137,11 +144,12 @@ def _glossary() -> dict[str, tuple[str, ...]]:
 _EN_WORD = re.compile(r"[a-z0-9]+")
 
 
-def english_terms(text: str, fallback=None) -> tuple[list[str], int, int]:
-    """Chinese terms for an English question via the glossary, then ``fallback(word)`` (a dictionary).
+def english_terms(text: str, missed: list[str] | None = None) -> tuple[list[str], int, int]:
+    """Chinese terms for an English question via the glossary.
 
     Returns (terms, content words translated, content words in all): the
     caller can tell a question the glossary understood from one it did not.
+    The content words the glossary lacks are appended to ``missed`` when given.
     """
     words = _EN_WORD.findall(normalize_text(text).replace("-", " "))
     table = _glossary()
@@ -164,10 +172,8 @@ def english_terms(text: str, fallback=None) -> tuple[list[str], int, int]:
                 found.append(word)  # a year means the same in both languages
             elif word not in STOPWORDS:
                 total += 1
-                extra = fallback(word) if fallback is not None and len(word) > 2 else []
-                if extra:
-                    found.extend(t for t in extra if t not in found)
-                    translated += 1
+                if missed is not None:
+                    missed.append(word)
             i += 1
     return found, translated, total
 
