@@ -28,6 +28,7 @@ class AskedKind(Enum):
 
     PHONE = "联系电话"
     PERSON = "人名"
+    PLACE = "地点"
     PERCENT = "比例"
     DURATION = "期限"
     DATE = "时间"
@@ -46,6 +47,7 @@ _NUM = r"[\d*.０-９一二两三四五六七八九十百千万]"
 _ASKS: list[tuple[AskedKind, re.Pattern[str]]] = [
     (AskedKind.PHONE, re.compile(r"电话|热线|联系方式|号码|\bphone|\bhotline|\btelephone")),
     (AskedKind.PERSON, re.compile(r"叫什么名字|名字叫|姓名|是谁|哪位|who\b")),
+    (AskedKind.PLACE, re.compile(r"在哪|哪里|何处|什么地方|地址|位置|where\b|address")),
     (AskedKind.PERCENT, re.compile(r"比例|百分之|占比|比重|增速|增幅|降幅|幅度|百分比|多少%|\bpercentage|\bratio\b|\brate\b|\bshare\b")),
     (AskedKind.DURATION, re.compile(r"多长时间|多久|几年|几个月|几天|几个工作日|多少天|多少个工作日|期限|有效期|时限|how long|\bduration|\bterm\b|\bperiod\b")),
     (AskedKind.DATE, re.compile(r"什么时候|何时|哪天|哪一天|哪一年|哪年|几月|几号前|截止|日期|\bwhen\b|\bdeadline|\bdate\b")),
@@ -53,6 +55,8 @@ _ASKS: list[tuple[AskedKind, re.Pattern[str]]] = [
     (AskedKind.COUNT, re.compile(r"(多少|(?<!哪)几)(个|家|人|名|位|件|项|套|条|次|所|批|户|类|种|间|辆|亩|平方米)|how many")),
     (AskedKind.NUMBER, re.compile(r"多少|几")),
 ]
+_CHECKED = frozenset({AskedKind.PHONE, AskedKind.PERCENT, AskedKind.DURATION, AskedKind.AMOUNT, AskedKind.COUNT})
+_CURRENCY = r"(万|亿|千|百)?(元|美元|欧元|英镑|日元|港元|港币|澳元|卢布|法郎|镑)"
 # What a sentence supplying each kind contains.
 _SUPPLIES: dict[AskedKind, re.Pattern[str]] = {
     AskedKind.PHONE: re.compile(r"\d{5,}|\d{3,4}-\d{6,8}"),
@@ -60,7 +64,7 @@ _SUPPLIES: dict[AskedKind, re.Pattern[str]] = {
     AskedKind.PERCENT: re.compile(r"%|％|百分之|[一二三四五六七八九十]成|倍"),
     AskedKind.DURATION: re.compile(_NUM + r"+\s*(个)?(年|月|日|天|工作日|小时|周|季度)|当年|当月|当日|即办"),
     AskedKind.DATE: re.compile(_NUM + r"+\s*(年|月|日|号)|年底|年初|月底|月初|上半年|下半年|季度|前完成|之前|以前"),
-    AskedKind.AMOUNT: re.compile(_NUM + r"+\s*[多余]?\s*(万|亿|千|百)?元|免费|不收取"),
+    AskedKind.AMOUNT: re.compile(_NUM + r"+\s*[多余]?\s*" + _CURRENCY + r"|免费|不收取"),
     AskedKind.COUNT: re.compile(_NUM + r"+\s*[多余]?\s*(个|家|人|名|位|件|项|套|条|次|所|批|户|类|种|间|辆|亩|平方米|栋|座)"),
     AskedKind.NUMBER: re.compile(r"[\d*]|[一二两三四五六七八九十百千万]+[个家人名位件项套条次所批户类种元年月日天%]"),
 }
@@ -84,7 +88,7 @@ QUESTION_WORDS = frozenset(
     """时候 多长时间 多长 多久 多大 多高 几年 几个 几次 几号 几天 几家 几类 几种 几项 几月 钱 最多 最少 至少 最高 最低
     一共 总共 大概 大约 具体 能拿 能领 能报 可以 需要 要求 应该 标准
     上限 下限 封顶 限额 额度 数额 目标
-    东西 内容 方面 事情 事项 地方 方式 途径 情形 情况""".split()
+    东西 内容 方面 事情 事项 地方 方式 途径 情形 情况 问题""".split()
 )
 
 
@@ -99,9 +103,16 @@ class Asked:
     category: bool = False
 
     @property
+    def wants_value(self) -> bool:
+        """A question after one value (多少, 叫什么, 是谁, 在哪, 何时) or the members of a category (哪些X),
+        whose named attribute must then be something the documents speak of."""
+        return self.kind is not AskedKind.OTHER or self.category
+
+    @property
     def checked(self) -> bool:
-        """Kinds whose presence in a sentence can be told from its text."""
-        return self.kind not in (AskedKind.OTHER, AskedKind.NUMBER)
+        """Kinds whose presence in a sentence can be told from its text: a figure with its unit or a
+        phone number. Names, dates and places take too many forms (唐末, 四国征伐后) to be checked."""
+        return self.kind in _CHECKED
 
 
 def asked(normalized_question: str) -> Asked:

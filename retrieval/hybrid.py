@@ -27,7 +27,7 @@ from ingest.index import TOKENS_KEY, collection_version, iter_stored_chunks, ope
 from retrieval.answerability import QUESTION_WORDS
 from retrieval.fusion import RRF_K, reciprocal_rank_fusion
 from retrieval.keyword import KeywordIndex
-from retrieval.meaning import CONFIDENCE, VocabularyMap
+from retrieval.meaning import CONFIDENCE, TRUSTED, VocabularyMap
 from retrieval.normalize import (
     english_terms,
     expand_synonyms,
@@ -86,6 +86,8 @@ class SearchResult:
     term_weights: dict[str, float] = field(default_factory=dict)
     # Question words the knowledge base lacks -> (its words that stand for them, how much they count).
     alternatives: dict[str, tuple[tuple[str, ...], float]] = field(default_factory=dict)
+    # Question words that no passage of the knowledge base holds and no trusted stand-in replaces.
+    unknown: frozenset[str] = frozenset()
     chinese: bool = True
     years: list[str] = field(default_factory=list)
 
@@ -258,7 +260,9 @@ class HybridSearcher:
         weights = {t: self._weight(store, t, alternatives) for t in query_terms}
         result = SearchResult(question, normalized, [], False, query_terms=query_terms,
                               term_weights=weights, chinese=chinese, years=YEAR.findall(normalized),
-                              alternatives=alternatives)
+                              alternatives=alternatives,
+                              unknown=frozenset(t for t in query_terms if not vocabulary.known_in_parts(t)
+                                                and alternatives.get(t, ((), 0.0))[1] < TRUSTED))
         if not store.ids:
             result.reason = "empty"
             return result

@@ -93,6 +93,7 @@ def cedict_reverse() -> dict[str, frozenset[str]]:
 
 # How much a word found through each source counts, against 1.0 for the word itself: a looser
 # source more often maps onto a word of another meaning (官司 -> 公司 by a swapped character).
+TRUSTED = 0.8  # stand-ins this sure make a word count as known (synonyms, abbreviations, 词林)
 CONFIDENCE = {"synonyms": 1.0, "abbreviation": 1.0, "cilin": 0.8, "character": 0.6, "parts": 0.6,
               "english": 0.8}
 
@@ -123,6 +124,18 @@ class VocabularyMap:
 
     def known(self, word: str) -> bool:
         return self._df(word) > 0
+
+    def known_in_parts(self, word: str) -> bool:
+        """True when the knowledge base holds ``word``, or a word of two or more characters that
+        begins it followed by another it holds or by one character (藏书量 = 藏书 + 量, 身高体重 =
+        身高 + 体重): texts say 藏书 where a question says 藏书量."""
+        if self.known(word):
+            return True
+        for cut in range(2, len(word)):
+            head, tail = word[:cut], word[cut:]
+            if self.known(head) and (len(tail) == 1 or self.known(tail)):
+                return True
+        return False
 
     def map_word(self, word: str) -> Mapping | None:
         """Knowledge-base words for a Chinese ``word`` the base lacks (None when it has it or none is found)."""
