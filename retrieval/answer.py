@@ -301,8 +301,9 @@ def _missing(result: SearchResult, chosen: list[_Candidate], wanted: Asked) -> s
     """
     said = " ".join(normalize_text(c.text) for c in chosen)
     if wanted.wants_value and wanted.attribute in result.unknown:
-        # "哪些河道" is answered by naming members of the category (元峰河、安里河).
-        if not (wanted.category and any(ch in said for ch in wanted.attribute)):
+        # "哪些河道" is answered by naming members of the category (元峰河、安里河), which share
+        # the category's first character.
+        if not (wanted.category and wanted.attribute[0] in said):
             return f"“{wanted.attribute}”"
     quoted = " ".join(normalize_text(f"{c.passage.title} {c.passage.section} {c.text}") for c in chosen)
     if wanted.years and not names_year(wanted.years, quoted):

@@ -93,6 +93,7 @@ def cedict_reverse() -> dict[str, frozenset[str]]:
 
 # How much a word found through each source counts, against 1.0 for the word itself: a looser
 # source more often maps onto a word of another meaning (官司 -> 公司 by a swapped character).
+MEASURE_SUFFIXES = frozenset("量数段期度地者人率额")
 TRUSTED = 0.8  # stand-ins this sure make a word count as known (synonyms, abbreviations, 词林)
 CONFIDENCE = {"synonyms": 1.0, "abbreviation": 1.0, "cilin": 0.8, "character": 0.6, "parts": 0.6,
               "english": 0.8}
@@ -127,13 +128,14 @@ class VocabularyMap:
 
     def known_in_parts(self, word: str) -> bool:
         """True when the knowledge base holds ``word``, or a word of two or more characters that
-        begins it followed by another it holds or by one character (藏书量 = 藏书 + 量, 身高体重 =
-        身高 + 体重): texts say 藏书 where a question says 藏书量."""
+        begins it followed by another it holds or by a suffix that only measures or names the bearer
+        (藏书量 = 藏书 + 量, 身高体重 = 身高 + 体重, 创造者): texts say 藏书 where a question says 藏书量.
+        Other one-character tails make another thing (博士后, 增加值) and do not count."""
         if self.known(word):
             return True
         for cut in range(2, len(word)):
             head, tail = word[:cut], word[cut:]
-            if self.known(head) and (len(tail) == 1 or self.known(tail)):
+            if self.known(head) and (tail in MEASURE_SUFFIXES or self.known(tail)):
                 return True
         return False
 
