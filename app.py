@@ -15,6 +15,7 @@ import secrets
 import sys
 
 import settings as _settings  # noqa: F401  (sets the offline environment first)
+from errors import ZoneQAError
 from settings import Settings, get_settings, validate_kb_name
 
 log = logging.getLogger("zoneqa")
@@ -55,9 +56,10 @@ def create_app(s: Settings | None = None, kb: str | None = None):
     from fastapi import FastAPI, Request
     from fastapi.responses import JSONResponse
 
-    from ingest.index import list_knowledge_bases
+    from store import list_knowledge_bases
     from web.api import FigureTables, build_router, install_error_handlers
     from web.chat import CSS, THEME
+    from web.security import enable_client_path_checks, gradio_mount_options, hide_api_info_from_guests
     from web.ui import build_ui
 
     app = FastAPI(title="ZoneQA", docs_url="/api/docs", redoc_url=None)
@@ -67,25 +69,31 @@ def create_app(s: Settings | None = None, kb: str | None = None):
         @app.middleware("http")
         async def require_credentials(request: Request, call_next):
             path = request.url.path
-            if (path.startswith("/api/") or path.startswith("/v1/")) and path != "/api/health":
+            protected = path.startswith(("/api/", "/v1/")) or path == app.openapi_url  # the schema, like /api/docs
+            if protected and path != "/api/health":
                 if not _credentials_ok(request.headers.get("authorization", ""), s.auth):
                     return JSONResponse({"error": "需要登录凭据。"}, status_code=401,
                                         headers={"WWW-Authenticate": 'Basic realm="zoneqa"'})
-            return await call_next(request)
+            response = await call_next(request)
+            if request.method == "GET" and response.headers.get("content-type", "").startswith("text/html"):
+                response = await hide_api_info_from_guests(response)
+            return response
 
     figures = FigureTables(assistant)
     app.include_router(build_router(assistant, figures))
     kbs = list_knowledge_bases(s) or [default_kb]
     demo = build_ui(assistant, figures, kbs, default_kb)
-    return gr.mount_gradio_app(
+    app = gr.mount_gradio_app(
         app, demo, path="/", auth=s.auth, theme=THEME, css=CSS, footer_links=[],
-        ssr_mode=False, auth_message="请输入 ZONEQA_AUTH 中设置的用户名和密码。",
+        ssr_mode=False, auth_message="请输入 ZONEQA_AUTH 中设置的用户名和密码。", **gradio_mount_options(s),
     )
+    enable_client_path_checks(demo)
+    return app
 
 
 def ensure_index(s: Settings, kb: str) -> None:
     """Ingest corpus/ into ``kb`` when it is missing or out of date (incremental, progress on the console)."""
-    from ingest.index import knowledge_base_is_current, sync_knowledge_base
+    from ingest.sync import knowledge_base_is_current, sync_knowledge_base
     from web.admin_tab import source_folders
 
     roots = source_folders(s, kb, with_corpus=True)  # corpus/ and the files uploaded through the admin tab
@@ -101,7 +109,7 @@ def ensure_index(s: Settings, kb: str) -> None:
 def main(argv: list[str] | None = None) -> int:
     try:
         s = get_settings()
-    except ValueError as exc:  # a malformed environment variable
+    except ZoneQAError as exc:  # a malformed environment variable
         print(f"错误：{exc}", file=sys.stderr)
         return 2
     parser = argparse.ArgumentParser(prog="python app.py", description="启动高新区政策与报告问答助手（网页与 API）。")
@@ -116,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         kb = validate_kb_name(args.kb)
-    except ValueError as exc:
+    except ZoneQAError as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 2
     if not _is_loopback(args.host) and not s.auth:

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from errors import ConfigError, InvalidNameError
+
 # Set before chromadb / gradio / huggingface are imported anywhere: they read
 # these at import time and would otherwise try to reach the internet.
 for _name, _value in {
@@ -26,6 +28,10 @@ for _name, _value in {
 
 PROJECT_ROOT = Path(__file__).resolve().parent
 KB_NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,49}$")
+# Passages of ~500 characters that e5-small embeds per second on this project's 2-core CPU
+# machine: measured by benchmarks/scale.py (4.0–4.4 passages/s at 1k and 10k chunks, README
+# "Scale"). Used only to warn before a file whose ingestion will take long.
+MEASURED_EMBED_RATE = 4.0
 
 
 def _number(name: str, default, cast):
@@ -36,7 +42,7 @@ def _number(name: str, default, cast):
     try:
         return cast(raw)
     except ValueError as exc:
-        raise ValueError(f"环境变量 {name} 应为数字，实际为 {raw!r}") from exc
+        raise ConfigError(f"环境变量 {name} 应为数字，实际为 {raw!r}") from exc
 
 
 def _int(name: str, default: int) -> int:
@@ -57,6 +63,7 @@ class Settings:
     embedding: str
     chroma_host: str | None
     chroma_port: int
+    store_timeout: float
     chunk_chars: int
     top_k: int
     candidates: int
@@ -67,11 +74,22 @@ class Settings:
     auth: tuple[str, str] | None
     admin: tuple[str, str] | None
     max_upload_mb: int
+    admin_max_failures: int
+    admin_lockout_s: float
     llm_base_url: str | None
     llm_model: str | None
     llm_api_key: str | None
     llm_timeout: float
     llm_context_tokens: int
+    # Document limits (see ingest/loaders.py): what one file may unpack to and yield.
+    max_unzipped_mb: int
+    max_text_chars: int
+    xlsx_max_rows: int
+    xlsx_max_columns: int
+    xlsx_max_cells: int
+    # Ingestion-time warning: files estimated to embed for longer than this are announced.
+    embed_rate: float
+    warn_ingest_minutes: float
 
     def kb_dir(self, kb: str) -> Path:
         """This process's files for one knowledge base (manifest, caches), under the data dir."""
@@ -88,6 +106,7 @@ def get_settings() -> Settings:
         embedding=os.environ.get("ZONEQA_EMBEDDING", "e5-small"),
         chroma_host=os.environ.get("CHROMA_HOST") or None,
         chroma_port=_int("CHROMA_PORT", 8000),
+        store_timeout=_float("ZONEQA_STORE_TIMEOUT", 5.0),
         chunk_chars=_int("ZONEQA_CHUNK_CHARS", 500),
         top_k=_int("ZONEQA_TOP_K", 5),
         candidates=_int("ZONEQA_CANDIDATES", 30),
@@ -98,11 +117,22 @@ def get_settings() -> Settings:
         auth=_auth(os.environ.get("ZONEQA_AUTH", "")),
         admin=_auth(os.environ.get("ZONEQA_ADMIN", ""), "ZONEQA_ADMIN"),
         max_upload_mb=_int("ZONEQA_MAX_UPLOAD_MB", 20),
+        admin_max_failures=_int("ZONEQA_ADMIN_MAX_FAILURES", 5),
+        admin_lockout_s=_float("ZONEQA_ADMIN_LOCKOUT_S", 30.0),
         llm_base_url=os.environ.get("ZONEQA_LLM_BASE_URL") or None,
         llm_model=os.environ.get("ZONEQA_LLM_MODEL") or None,
         llm_api_key=os.environ.get("ZONEQA_LLM_API_KEY") or None,
         llm_timeout=_float("ZONEQA_LLM_TIMEOUT", 20.0),
         llm_context_tokens=_int("ZONEQA_LLM_CONTEXT_TOKENS", 3000),
+        max_unzipped_mb=_int("ZONEQA_MAX_UNZIPPED_MB", 50),
+        # 20 million characters: any plain-text file under the default upload limit passes;
+        # the cap matters for text extracted from Office/PDF files, which can expand.
+        max_text_chars=_int("ZONEQA_MAX_TEXT_CHARS", 20_000_000),
+        xlsx_max_rows=_int("ZONEQA_XLSX_MAX_ROWS", 200_000),
+        xlsx_max_columns=_int("ZONEQA_XLSX_MAX_COLUMNS", 1_000),
+        xlsx_max_cells=_int("ZONEQA_XLSX_MAX_CELLS", 2_000_000),
+        embed_rate=_float("ZONEQA_EMBED_RATE", MEASURED_EMBED_RATE),
+        warn_ingest_minutes=_float("ZONEQA_WARN_INGEST_MINUTES", 5.0),
     )
 
 
@@ -111,14 +141,14 @@ def _auth(raw: str, name: str = "ZONEQA_AUTH") -> tuple[str, str] | None:
         return None
     user, sep, password = raw.partition(":")
     if not sep or not user or not password:
-        raise ValueError(f"{name} 的格式应为 用户名:密码")
+        raise ConfigError(f"{name} 的格式应为 用户名:密码")
     return user, password
 
 
 def validate_kb_name(name: str) -> str:
-    """Return ``name`` if it can name a knowledge base, else raise ValueError."""
+    """Return ``name`` if it can name a knowledge base, else raise InvalidNameError."""
     if not KB_NAME_PATTERN.match(name or ""):
-        raise ValueError(
+        raise InvalidNameError(
             f"知识库名称 {name!r} 无效：只能使用字母、数字、下划线和连字符（1–50 个字符），且以字母或数字开头。"
         )
     return name

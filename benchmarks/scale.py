@@ -55,7 +55,7 @@ def _disk_mib(path: Path) -> float:
 
 def _sentence_pool() -> list[tuple[str, list[str]]]:
     """(title, sentences) of every source document: the cmrc2018 documents and corpus/."""
-    from ingest.chunking import sentence_spans
+    from text.sentences import sentence_spans
 
     docs = sorted((BENCH / "corpus").glob("*.txt")) + sorted((ROOT / "corpus").glob("*.txt"))
     pool = []
@@ -116,7 +116,7 @@ def write_corpus(folder: Path, target_chunks: int, chunk_chars: int, seed: int =
 
 def step_ingest(corpus: Path) -> dict:
     """One ingestion run in this process: phases, throughput, peak RSS."""
-    from ingest.index import sync_knowledge_base
+    from ingest.sync import sync_knowledge_base
 
     t0 = time.perf_counter()
     r = sync_knowledge_base([corpus], kb=KB, progress=False)
@@ -166,18 +166,15 @@ def step_expand(source_data: Path, target: int, seed: int = 11) -> dict:
     """Write ``target`` chunks into this data dir: the source's chunks with their vectors, plus variants."""
     from dataclasses import replace
 
-    from ingest.chunking import sentence_spans
-    from ingest.embeddings import get_embeddings, model_id_of
-    from ingest.index import TOKENS_KEY, mark_changed, open_collection
-    from retrieval.normalize import passage_tokens
     from settings import get_settings
+    from store import TOKENS_KEY, StoredChunk, create_knowledge_base, open_knowledge_base
+    from text.normalize import passage_tokens
+    from text.sentences import sentence_spans
 
     s = get_settings()
-    embeddings = get_embeddings(s.embedding, s.embed_batch)
-    src = open_collection(KB, embeddings, settings=replace(s, data_dir=source_data))
-    base = src.get(include=["documents", "metadatas", "embeddings"])
-    n = len(base["ids"])
-    collection = open_collection(KB, embeddings, create=True, settings=s)
+    base = list(open_knowledge_base(KB, replace(s, data_dir=source_data)).export())
+    n = len(base)
+    store = create_knowledge_base(KB, s)
     rng = random.Random(seed)
     t0 = time.perf_counter()
     tokenize_s = 0.0
@@ -185,16 +182,17 @@ def step_expand(source_data: Path, target: int, seed: int = 11) -> dict:
     written = 0
     variant = 0
     while written < target:
-        ids, docs, metas, vecs = [], [], [], []
+        chunks, vecs = [], []
         for i in range(n):
-            if written + len(ids) >= target:
+            if written + len(chunks) >= target:
                 break
-            text, meta, vec = base["documents"][i], dict(base["metadatas"][i]), base["embeddings"][i]
+            (cid, text, meta), vec = base[i][0], base[i][1]
+            meta = dict(meta)
             if variant:
                 spans = sentence_spans(text)
                 sentences = [text[a:b] for a, b in spans]
                 shift = variant % len(sentences)
-                donor = base["documents"][rng.randrange(n)]
+                donor = base[rng.randrange(n)][0].text
                 extra = [donor[a:b] for a, b in sentence_spans(donor)]
                 text = "".join(sentences[shift:] + sentences[:shift] + [rng.choice(extra)])
                 meta["title"] = f"{meta['title']}（汇编{variant}）"
@@ -205,18 +203,14 @@ def step_expand(source_data: Path, target: int, seed: int = 11) -> dict:
             t1 = time.perf_counter()
             meta[TOKENS_KEY] = " ".join(passage_tokens(meta["title"], meta.get("section", ""), text))
             tokenize_s += time.perf_counter() - t1
-            ids.append(f"v{variant}-{base['ids'][i]}")
-            docs.append(text)
-            metas.append(meta)
+            chunks.append(StoredChunk(f"v{variant}-{cid}", text, meta))
             vecs.append(vec)
-        for j in range(0, len(ids), 2000):
-            collection.add(ids=ids[j : j + 2000], embeddings=vecs[j : j + 2000],
-                           documents=docs[j : j + 2000], metadatas=metas[j : j + 2000])
-        written += len(ids)
+        store.write(chunks, vecs)
+        written += len(chunks)
         variant += 1
-    mark_changed(collection, model_id_of(embeddings))
+    store.mark_changed()
     wall = time.perf_counter() - t0
-    return {"chunks": collection.count(), "distinct_texts": len(seen), "base_chunks": n, "variants_per_base": variant,
+    return {"chunks": store.count(), "distinct_texts": len(seen), "base_chunks": n, "variants_per_base": variant,
             "seconds": round(wall, 1), "tokenize_s": round(tokenize_s, 1),
             "write_chunks_per_s": round(written / (wall - tokenize_s), 1)}
 

@@ -21,13 +21,23 @@ def kb_name_for(corpus: Path) -> str:
 
 def _ask(assistant, question: str, kb: str, k: int | None):
     """Ask, turning a question the assistant rejects (empty) into a refusal, as a user would see it."""
-    from retrieval.ask import QuestionError
-    from retrieval.schema import AnswerResult
+    from errors import QuestionError
+    from retrieval.schema import AnswerResult, Refusal
 
     try:
         return assistant.ask(question, kb=kb, k=k)
     except QuestionError as exc:
-        return AnswerResult(question, str(exc), True)
+        return AnswerResult(question, exc.message, True, refusal=Refusal.EMPTY_QUESTION)
+
+
+def run_questions(questions, kb: str, k: int | None = None, settings=None) -> list:
+    """Ask every question of a set against knowledge base ``kb`` and score it (one Outcome each)."""
+    from evaluation.metrics import score
+    from retrieval.ask import Assistant
+
+    assistant = Assistant(settings or get_settings())
+    assistant.ask("预热", kb=kb)  # load the index and model before timing
+    return [score(q, _ask(assistant, q.question, kb, k)) for q in questions]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -41,10 +51,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=None, help="写出 results.csv 和 report.md 的文件夹")
     args = parser.parse_args(argv)
 
-    from evaluation.metrics import load_questions, score, summarize
-    from evaluation.report import summary_table, write_outputs
-    from ingest.index import sync_knowledge_base
-    from retrieval.ask import Assistant
+    from errors import ZoneQAError
+    from evaluation.metrics import load_questions, summarize
+    from evaluation.report import breakdown_tables, summary_table, write_outputs
+    from ingest.sync import sync_knowledge_base
 
     try:
         questions = load_questions(args.questions)
@@ -52,13 +62,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"错误：{exc}", file=sys.stderr)
         return 2
     kb = args.kb or (kb_name_for(args.corpus) if args.corpus else s.default_kb)
-    if args.corpus:
-        report = sync_knowledge_base([args.corpus], kb=kb, progress=not args.json)
-        print(report.summary(), file=sys.stderr)
-
-    assistant = Assistant(s)
-    assistant.ask("预热", kb=kb)  # load the index and model before timing
-    outcomes = [score(q, _ask(assistant, q.question, kb, args.k)) for q in questions]
+    try:
+        if args.corpus:
+            report = sync_knowledge_base([args.corpus], kb=kb, settings=s, progress=not args.json)
+            print(report.summary(), file=sys.stderr)
+        outcomes = run_questions(questions, kb, args.k, s)
+    except ZoneQAError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 2
     summary = summarize(outcomes)
     if args.out:
         write_outputs(args.out, outcomes, summary, f"{args.questions.name}（知识库 {kb}）")
@@ -66,6 +77,9 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(summary, ensure_ascii=False))
     else:
         print(summary_table(summary))
+        breakdowns = breakdown_tables(summary)
+        if breakdowns:
+            print("\n" + breakdowns)
     return 0
 
 

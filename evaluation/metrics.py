@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from retrieval.normalize import match_key
+from text.normalize import match_key
 from retrieval.schema import AnswerResult
 
 
@@ -19,6 +19,8 @@ class Question:
     answers: list[str]
     evidence: list[str]
     answerable: bool
+    type: str | None = None  # optional labels of a question set (policy-dev: figure, table, …; zh, en, …)
+    lang: str | None = None
 
 
 @dataclass
@@ -45,10 +47,17 @@ def load_questions(path: Path) -> list[Question]:
                     id=str(obj.get("id", number)), question=obj["question"],
                     answers=list(obj.get("answers", [])), evidence=list(obj.get("evidence", [])),
                     answerable=bool(obj.get("answerable", True)),
+                    type=_label(obj.get("type")), lang=_label(obj.get("lang")),
                 ))
             except (ValueError, KeyError, TypeError) as exc:
                 raise ValueError(f"{path}:{number}: 无法解析的题目（{exc}）") from exc
     return questions
+
+
+def _label(value: Any) -> str | None:
+    """A question's optional label, or None when absent or blank."""
+    text = "" if value is None else str(value).strip()
+    return text or None
 
 
 def contains_any(text: str, needles: list[str]) -> bool:
@@ -80,14 +89,45 @@ def _ratio(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
+def breakdown(outcomes: list[Outcome], field: str) -> dict[str, dict[str, Any]]:
+    """Accuracy per value of a question label (``type`` or ``lang``), values in first-seen order.
+
+    ``correct`` counts answerable questions answered correctly and unanswerable ones refused, so
+    ``accuracy`` is answer accuracy for a value that only has answerable questions and refusal
+    accuracy for one that only has unanswerable ones; both are given separately as well.
+    """
+    groups: dict[str, list[Outcome]] = {}
+    for o in outcomes:
+        value = getattr(o.question, field)
+        if value is not None:
+            groups.setdefault(value, []).append(o)
+    table: dict[str, dict[str, Any]] = {}
+    for value, group in groups.items():
+        answerable = [o for o in group if o.question.answerable]
+        unanswerable = [o for o in group if not o.question.answerable]
+        correct = sum(o.correct for o in group)
+        table[value] = {
+            "asked": len(group),
+            "correct": correct,
+            "accuracy": _ratio(correct, len(group)),
+            "answer_accuracy": _ratio(sum(o.correct for o in answerable), len(answerable)),
+            "refusal_accuracy": _ratio(sum(o.correct for o in unanswerable), len(unanswerable)),
+            "hit@1": _ratio(sum(1 for o in answerable if o.evidence_rank == 1), len(answerable)),
+        }
+    return table
+
+
 def summarize(outcomes: list[Outcome]) -> dict[str, Any]:
-    """The report object printed by ``--json`` (keys fixed by the core issue)."""
+    """The report object printed by ``--json`` (keys fixed by the core issue).
+
+    ``by_type`` and ``by_lang`` are added only when the question set labels its questions so.
+    """
     answerable = [o for o in outcomes if o.question.answerable]
     unanswerable = [o for o in outcomes if not o.question.answerable]
     ranks = [o.evidence_rank for o in answerable]
     cited = [o for o in answerable if o.citation_ok is not None]
     answered = [o for o in outcomes if not o.refused]
-    return {
+    summary: dict[str, Any] = {
         "n": len(outcomes),
         "retrieval": {
             "hit@1": _ratio(sum(1 for r in ranks if r and r <= 1), len(ranks)),
@@ -105,3 +145,8 @@ def summarize(outcomes: list[Outcome]) -> dict[str, Any]:
             "p95": _percentile([o.latency_ms for o in outcomes], 0.95),
         },
     }
+    for field in ("type", "lang"):
+        table = breakdown(outcomes, field)
+        if table:
+            summary[f"by_{field}"] = table
+    return summary

@@ -26,32 +26,28 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s")
 
-    from ingest.index import (
-        KnowledgeBaseMissingError,
-        ModelMismatchError,
-        delete_document,
-        drop_knowledge_base,
-        list_documents,
-        sync_knowledge_base,
-    )
+    from errors import ZoneQAError
+    from ingest.manage import delete_document, drop_knowledge_base, list_documents
+    from ingest.sync import sync_knowledge_base
 
     try:
         if args.list:
-            rows = list_documents(args.kb)
+            rows = list_documents(args.kb, s)
             for r in rows:
                 size = f"{r['bytes']} 字节" if r["bytes"] is not None else "文件已不在原处"
                 print(f"{r['source']}\t{r['chunks']} 个片段\t{size}\t{r['updated']}\t{r['status']}")
             print(f"共 {len(rows)} 个文件")
             return 0
         if args.delete:
-            print(f"已删除 {args.delete}（{delete_document(args.kb, args.delete)} 个片段）")
+            print(f"已删除 {args.delete}（{delete_document(args.kb, args.delete, s)} 个片段）")
             return 0
         if args.drop:
-            drop_knowledge_base(args.kb)
+            drop_knowledge_base(args.kb, s)
             print(f"已删除知识库 {args.kb}")
             return 0
-        report = sync_knowledge_base(args.paths or None, kb=args.kb, rebuild=args.rebuild, progress=not args.quiet)
-    except (ValueError, FileNotFoundError, ModelMismatchError, KnowledgeBaseMissingError) as exc:
+        report = sync_knowledge_base(args.paths or None, kb=args.kb, rebuild=args.rebuild, settings=s,
+                                     progress=not args.quiet)
+    except ZoneQAError as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 2
     for message in report.skipped:

@@ -1,9 +1,17 @@
-"""Sentence-aware chunks inside one section, with offsets and stable ids.
+"""Sentence-aware chunks that follow the document's headings, with offsets and stable ids.
 
-A chunk never crosses a section boundary and never cuts a sentence; only a
-single sentence longer than twice the target is split, at clause commas.
-Consecutive chunks share one short sentence, so a fact told across a sentence
-boundary is whole in at least one chunk.
+A heading whose whole part (its own text and every sub-item) fits the target
+size becomes one chunk under its own section path, so an article keeps its
+（一）（二）… items and the sentence that announces them. Consecutive short
+parts under one heading are packed together up to the target, under that
+heading's path, each keeping its own heading line; a chunk never holds a
+heading that divides the document (Markdown #, 附件, 第X编/章/节), so only
+articles and numbered items (第X条, 一、, （一）, 1., （1）) are packed together. A part too big for one
+chunk is split the same way one level down; a single section too big is cut
+at sentence ends (only a sentence longer than twice the target is split, at
+clause commas), and those chunks share one short sentence, so a fact told
+across a sentence boundary is whole in at least one chunk. A chunk never
+crosses a heading of a level above its section path.
 """
 
 from __future__ import annotations
@@ -12,17 +20,14 @@ import hashlib
 import re
 from dataclasses import dataclass
 
-from ingest.structure import Section, parse_sections
+from text.structure import Section, is_division, parse_sections
+from text.sentences import sentence_spans
 
-# A sentence ends at a full stop / question / exclamation mark / semicolon or a
-# line break, plus any closing quotes or brackets that follow it.
-# ASCII ';' is left out: in mixed text it separates list items and markup, not sentences.
-_SENTENCE_END = re.compile(r"[。！？!?；]+[”’」』）)\"']*|\n+")
 _CLAUSE_END = re.compile(r"[，,、：:]")
 
 # Bump when structure parsing or chunking changes what chunks a file yields:
 # the manifest records it, and files chunked by another version are re-chunked.
-CHUNKER_VERSION = "4"
+CHUNKER_VERSION = "5"
 
 
 @dataclass(frozen=True)
@@ -36,27 +41,6 @@ class Chunk:
     end: int
     text: str
     index: int
-
-
-def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
-    """Return (start, end) spans of the sentences in ``text[start:end]``, whitespace trimmed."""
-    end = len(text) if end is None else end
-    spans: list[tuple[int, int]] = []
-    pos = start
-    for m in _SENTENCE_END.finditer(text, start, end):
-        spans.append((pos, m.end()))
-        pos = m.end()
-    if pos < end:
-        spans.append((pos, end))
-    trimmed = []
-    for s, e in spans:
-        while s < e and text[s].isspace():
-            s += 1
-        while e > s and text[e - 1].isspace():
-            e -= 1
-        if e > s:
-            trimmed.append((s, e))
-    return trimmed
 
 
 def _split_long(text: str, s: int, e: int, limit: int) -> list[tuple[int, int]]:
@@ -82,7 +66,7 @@ def chunk_id(source: str, start: int, end: int, text: str) -> str:
     return digest.hexdigest()[:24]
 
 
-def chunk_section(text: str, section: Section, source: str, target_chars: int) -> list[tuple[int, int]]:
+def chunk_section(text: str, section: Section, target_chars: int) -> list[tuple[int, int]]:
     """Pack the sentences of one section into spans of about ``target_chars``."""
     spans: list[tuple[int, int]] = []
     for s, e in sentence_spans(text, section.start, section.end):
@@ -104,17 +88,93 @@ def chunk_section(text: str, section: Section, source: str, target_chars: int) -
     return packed
 
 
+@dataclass
+class _Part:
+    """One item under a heading: the heading's own text (a lead-in) or a sub-heading's whole part."""
+
+    path: tuple[str, ...]
+    sections: list[Section]
+    outer: int  # where it starts when packed with its siblings: its heading line, or its own text
+    inner: int  # where it starts as a chunk of its own (its heading is then in the section path)
+
+    @property
+    def end(self) -> int:
+        return self.sections[-1].end
+
+
+def _trim(text: str, s: int, e: int) -> tuple[int, int]:
+    while s < e and text[s].isspace():
+        s += 1
+    while e > s and text[e - 1].isspace():
+        e -= 1
+    return s, e
+
+
+def _holds_division(text: str, s: int, e: int) -> bool:
+    """True when ``text[s:e]`` holds a heading line that divides the document (Markdown, 第X章 …)."""
+    return any(is_division(line) for line in text[s:e].split("\n"))
+
+
+def _parts(sections: list[Section], depth: int) -> list[_Part]:
+    """Split sections sharing their first ``depth`` headings into the items under that heading."""
+    parts: list[_Part] = []
+    key = None
+    for sec in sections:
+        own = len(sec.path) == depth
+        this = ("own", sec.start) if own else ("head", sec.heads[depth])
+        if parts and this == key and not own:
+            parts[-1].sections.append(sec)
+            continue
+        key = this
+        if own:
+            parts.append(_Part(sec.path, [sec], sec.start, sec.start))
+        else:
+            # Alone, a part starts with its own text, or with its first sub-item's heading line.
+            inner = sec.start if len(sec.path) == depth + 1 else sec.heads[depth + 1]
+            parts.append(_Part(sec.path[: depth + 1], [sec], sec.heads[depth], inner))
+    return parts
+
+
+def _pack(text: str, sections: list[Section], depth: int, target: int) -> list[tuple[int, int, tuple[str, ...]]]:
+    """Chunks (start, end, section path) for sections that share their first ``depth`` headings."""
+    out: list[tuple[int, int, tuple[str, ...]]] = []
+    run: list[_Part] = []  # consecutive parts that fit, being packed into one chunk
+
+    def flush() -> None:
+        if len(run) == 1:
+            out.append((*_trim(text, run[0].inner, run[0].end), run[0].path))
+        elif run:
+            out.append((*_trim(text, run[0].outer, run[-1].end), run[0].path[:depth]))
+        run.clear()
+
+    for part in _parts(sections, depth):
+        if len(text[part.inner : part.end].strip()) > target or _holds_division(text, part.inner, part.end):
+            flush()
+            if len(part.sections) == 1 and len(part.sections[0].path) == len(part.path):
+                sec = part.sections[0]
+                out += [(s, e, sec.path) for s, e in chunk_section(text, sec, target)]
+            else:
+                out += _pack(text, part.sections, len(part.path), target)
+            continue
+        if run and (len(text[run[0].outer : part.end].strip()) > target
+                    or _holds_division(text, run[0].outer, part.end)):
+            flush()
+        run.append(part)
+    flush()
+    return out
+
+
 def chunk_document(text: str, source: str, target_chars: int) -> list[Chunk]:
-    """Parse the structure of ``text`` and cut it into chunks."""
+    """Parse the structure of ``text`` and cut it into chunks that follow its headings."""
     chunks: list[Chunk] = []
-    for section in parse_sections(text):
-        for s, e in chunk_section(text, section, source, target_chars):
+    for s, e, path in _pack(text, parse_sections(text), 0, target_chars):
+        if s < e:
             body = text[s:e]
             chunks.append(
                 Chunk(
                     id=chunk_id(source, s, e, body),
                     source=source,
-                    section=section.path_text,
+                    section=" > ".join(path),
                     start=s,
                     end=e,
                     text=body,

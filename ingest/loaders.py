@@ -1,12 +1,19 @@
 """File -> text, with the encoding detected and document structure kept.
 
 Plain text and Markdown arrive as UTF-8, UTF-8 with BOM, or GB18030/GBK.
-Word, HTML, PDF and spreadsheets are turned into text whose headings are
-Markdown ``#`` lines (so ingest.structure sees them) and whose table rows are
+Word, HTML, PDF and spreadsheets (and Markdown pipe tables in text files) are turned into text whose headings are
+Markdown ``#`` lines (so text.structure sees them) and whose table rows are
 one line each, every cell labelled with its column header ("年份：2023，金额：50万元。"),
 so a table split across chunks keeps its header. PDFs keep page offsets for
 page-precise citations. A file that is empty, binary, encrypted, scanned or
 corrupt raises :class:`LoadError` with a message naming the file.
+
+Files are untrusted input (anyone with the admin password can upload), so each
+one is held to limits from settings before and while it is parsed: what an
+Office (zip) file may unpack to, how much text a file may yield, and how many
+rows, columns and cells a sheet may have. A file over a limit is refused by
+name with the limit; a sheet over a limit is read up to it and named in
+:attr:`LoadedText.warnings`.
 """
 
 from __future__ import annotations
@@ -15,13 +22,25 @@ import bisect
 import codecs
 import csv
 import io
+import re
+import struct
+import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO, Iterable, Iterator
 
 from charset_normalizer import from_bytes
 
+from settings import Settings, get_settings
+
 TEXT_SUFFIXES = frozenset({".txt", ".md"})
-SUPPORTED_SUFFIXES = TEXT_SUFFIXES | {".docx", ".html", ".htm", ".pdf", ".xlsx", ".csv"}
+ZIP_SUFFIXES = frozenset({".docx", ".xlsx"})
+SUPPORTED_SUFFIXES = TEXT_SUFFIXES | ZIP_SUFFIXES | {".html", ".htm", ".pdf", ".csv"}
+_MB = 1024 * 1024
+# Zip members are inflated in steps of this size when checked, so a bomb never sits in memory whole.
+_INFLATE_STEP = 1024 * 1024
+_ZIP_LOCAL_HEADER = struct.Struct("<4s22xHH")  # signature, then name and extra-field lengths at 26
 
 
 class LoadError(Exception):
@@ -34,6 +53,7 @@ class LoadedText:
     text: str
     encoding: str
     page_starts: tuple[int, ...] = ()  # PDF: offset in ``text`` where each page begins
+    warnings: tuple[str, ...] = ()  # loaded, but not all of it (a sheet over a limit), each naming why
 
     def page_of(self, offset: int) -> int | None:
         """1-based page holding ``offset`` (PDF only)."""
@@ -82,41 +102,183 @@ def table_row_line(header: list[str], row: list[str]) -> str:
     return "，".join(cells) + "。" if cells else ""
 
 
-def _table_lines(rows: list[list[str]]) -> list[str]:
-    rows = [[("" if c is None else str(c)).strip() for c in r] for r in rows]
-    rows = [r for r in rows if any(r)]
-    if not rows:
-        return []
-    header, body = rows[0], rows[1:]
-    if not body:
-        return ["，".join(c for c in header if c) + "。"]
-    return [line for line in (table_row_line(header, r) for r in body) if line]
+def _iter_table_lines(rows: Iterable[Iterable]) -> Iterator[str]:
+    """Row lines of a table whose first non-empty row is the header; streamed, so a large sheet
+    is never held as a whole."""
+    header: list[str] | None = None
+    has_body = False
+    for raw in rows:
+        row = [("" if c is None else str(c)).strip() for c in raw]
+        if not any(row):
+            continue
+        if header is None:
+            header = row
+            continue
+        has_body = True
+        line = table_row_line(header, row)
+        if line:
+            yield line
+    if header is not None and not has_body:
+        yield "，".join(c for c in header if c) + "。"
 
 
-def _docx(path: Path) -> str:
+def _table_lines(rows: Iterable[Iterable]) -> list[str]:
+    return list(_iter_table_lines(rows))
+
+
+def _text_too_long(path: Path, limit: int) -> LoadError:
+    return LoadError(f"{path.name}: 提取出的文字超过 {limit} 个字符的上限（ZONEQA_MAX_TEXT_CHARS），已跳过")
+
+
+def _inflated_size(raw: BinaryIO, info: zipfile.ZipInfo, budget: int) -> int:
+    """How many bytes ``info`` really unpacks to, counting no further than just past ``budget``.
+
+    Read from the raw archive rather than through zipfile: zipfile inflates a member's
+    compressed bytes in one call and only then cuts them to the size the header declares,
+    so it cannot tell us the true size without holding it all.
+    """
+    raw.seek(info.header_offset)
+    signature, name_len, extra_len = _ZIP_LOCAL_HEADER.unpack(raw.read(_ZIP_LOCAL_HEADER.size))
+    if signature != b"PK\x03\x04":
+        raise zipfile.BadZipFile(f"bad local header for {info.filename}")
+    raw.seek(info.header_offset + _ZIP_LOCAL_HEADER.size + name_len + extra_len)
+    if info.compress_type == zipfile.ZIP_STORED:
+        return info.compress_size
+    if info.compress_type != zipfile.ZIP_DEFLATED:  # Office files are always deflated
+        raise zipfile.BadZipFile(f"unexpected compression method {info.compress_type}")
+    inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+    compressed_left = info.compress_size
+    size = 0
+    while not inflater.eof and size <= budget:
+        if inflater.unconsumed_tail:
+            data = inflater.unconsumed_tail
+        elif compressed_left > 0:
+            data = raw.read(min(compressed_left, _INFLATE_STEP))
+            if not data:
+                break
+            compressed_left -= len(data)
+        else:
+            break
+        size += len(inflater.decompress(data, _INFLATE_STEP))
+    return size
+
+
+def check_zip_limits(path: Path, limit_mb: int) -> None:
+    """Refuse an Office file that would unpack to more than ``limit_mb`` before any parser opens it.
+
+    The declared sizes catch an honest bomb at no cost. A member whose header understates its
+    size would still be inflated whole by zipfile inside python-docx/openpyxl, so every member
+    is also inflated once here, in bounded steps, and must not exceed what its header says.
+    """
+    limit = limit_mb * _MB
+    with zipfile.ZipFile(path) as archive, path.open("rb") as raw:
+        members = archive.infolist()
+        declared = sum(m.file_size for m in members)
+        if declared > limit:
+            raise LoadError(f"{path.name}: 解压后共 {declared / _MB:.0f} MB，超过 {limit_mb} MB 的上限"
+                            f"（ZONEQA_MAX_UNZIPPED_MB），可能是压缩炸弹，已跳过")
+        for member in members:
+            if _inflated_size(raw, member, member.file_size) > member.file_size:
+                raise LoadError(f"{path.name}: 压缩包内 {member.filename} 的实际大小超过文件头声明的大小"
+                                f"（可能是压缩炸弹），已跳过")
+
+
+# GitHub-flavoured Markdown pipe tables: a header row, a delimiter row (|---|:--:|), body rows.
+_PIPE_ROW = re.compile(r"^\s*\|?.*\|.*$")
+_PIPE_DELIMITER = re.compile(r"^\s*\|?\s*:?-+:?\s*(?:\|\s*:?-+:?\s*)*\|?\s*$")
+_UNESCAPED_PIPE = re.compile(r"(?<!\\)\|")
+
+
+def _pipe_cells(line: str) -> list[str]:
+    """The cells of one pipe-table row (outer pipes optional, ``\\|`` is a literal pipe)."""
+    inner = line.strip()
+    if inner.startswith("|"):
+        inner = inner[1:]
+    if inner.endswith("|") and not inner.endswith("\\|"):
+        inner = inner[:-1]
+    return [cell.strip().replace("\\|", "|") for cell in _UNESCAPED_PIPE.split(inner)]
+
+
+def markdown_tables(text: str) -> str:
+    """Rewrite Markdown pipe tables as one line per data row, every cell labelled by its column.
+
+    The same treatment as Word, HTML and spreadsheet tables (:func:`_table_lines`): the delimiter
+    row is dropped, and "| 1 | 国内发明专利授权 | 每件8000元 |" under "| 序号 | 资助事项 | 标准 |"
+    becomes "序号：1，资助事项：国内发明专利授权，标准：每件8000元。". Lines that are not part of a
+    table (a header row followed by a delimiter row with as many cells) are left as they are.
+    """
+    lines = text.split("\n")
+    out: list[str] = []
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if (i + 1 < len(lines) and "|" in line and _PIPE_ROW.match(line) and _PIPE_DELIMITER.match(lines[i + 1])
+                and "|" in lines[i + 1] and len(_pipe_cells(lines[i + 1])) == len(_pipe_cells(line))):
+            rows = [_pipe_cells(line)]
+            i += 2
+            while i < len(lines) and lines[i].strip() and "|" in lines[i]:
+                rows.append(_pipe_cells(lines[i]))
+                i += 1
+            out += _table_lines(rows)
+            continue
+        out.append(line)
+        i += 1
+    return "\n".join(out)
+
+
+def _docx(path: Path, max_chars: int) -> str:
     import docx
+
+    document = docx.Document(str(path))
+    styles = _paragraph_style_names(document)
+    lines: list[str] = []
+    chars = 0
+    for block in document.element.body.iterchildren():
+        if chars > max_chars:  # stop extracting as soon as the file is known to be refused
+            raise _text_too_long(path, max_chars)
+        before = len(lines)
+        _docx_block(block, document, styles, lines)
+        chars += sum(len(line) + 1 for line in lines[before:])
+    return "\n".join(lines)
+
+
+def _paragraph_style_names(document) -> dict[str | None, str]:
+    """Paragraph style id -> lower-case style name, None -> the default style's.
+
+    Looked up once per file: python-docx's ``Paragraph.style`` scans every style of the
+    document for each paragraph, which made a 20 MB document take minutes.
+    """
+    from docx.enum.style import WD_STYLE_TYPE
+
+    names: dict[str | None, str] = {
+        st.style_id: (st.name or "").lower() for st in document.styles if st.type == WD_STYLE_TYPE.PARAGRAPH
+    }
+    default = document.styles.default(WD_STYLE_TYPE.PARAGRAPH)
+    names[None] = (default.name or "").lower() if default is not None else ""
+    return names
+
+
+def _docx_block(block, document, styles: dict[str | None, str], lines: list[str]) -> None:
+    """Append the lines of one body element: a paragraph (headings as '#') or a table."""
     from docx.table import Table
     from docx.text.paragraph import Paragraph
 
-    document = docx.Document(str(path))
-    lines: list[str] = []
-    for block in document.element.body.iterchildren():
-        tag = block.tag.rsplit("}", 1)[-1]
-        if tag == "p":
-            para = Paragraph(block, document)
-            text = para.text.strip()
-            style = (para.style.name or "").lower() if para.style is not None else ""
-            if not text:
-                continue
-            if style.startswith("heading") or style.startswith("标题") or style == "title":
-                digits = "".join(ch for ch in style if ch.isdigit())
-                lines.append("#" * min(6, int(digits) if digits else 1) + " " + text)
-            else:
-                lines.append(text)
-        elif tag == "tbl":
-            table = Table(block, document)
-            lines += _table_lines([[cell.text for cell in row.cells] for row in table.rows])
-    return "\n".join(lines)
+    tag = block.tag.rsplit("}", 1)[-1]
+    if tag == "p":
+        para = Paragraph(block, document)
+        text = para.text.strip()
+        # Like python-docx: an unknown style id means the default paragraph style.
+        style = styles.get(block.style, styles[None])
+        if not text:
+            return
+        if style.startswith("heading") or style.startswith("标题") or style == "title":
+            digits = "".join(ch for ch in style if ch.isdigit())
+            lines.append("#" * min(6, int(digits) if digits else 1) + " " + text)
+        else:
+            lines.append(text)
+    elif tag == "tbl":
+        table = Table(block, document)
+        lines += _table_lines([[cell.text for cell in row.cells] for row in table.rows])
 
 
 def _html(data: bytes) -> str:
@@ -145,17 +307,27 @@ def _html(data: bytes) -> str:
     return "\n".join(lines)
 
 
-def _pdf(path: Path) -> tuple[str, tuple[int, ...]]:
-    from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+def _pdf(path: Path, max_chars: int) -> tuple[str, tuple[int, ...]]:
+    from pypdf import PasswordType, PdfReader
+    from pypdf.errors import DependencyError, PdfReadError
 
     try:
         reader = PdfReader(str(path))
-        if reader.is_encrypted:
-            raise LoadError(f"{path.name}: PDF 已加密，无法读取，已跳过")
-        pages = [page.extract_text() or "" for page in reader.pages]
+        # Many PDFs are "encrypted" only to carry permission flags, with an empty user password:
+        # any viewer opens them without asking, so we read them too.
+        if reader.is_encrypted and reader.decrypt("") == PasswordType.NOT_DECRYPTED:
+            raise LoadError(f"{path.name}: PDF 已加密，需要密码才能打开，已跳过")
+        pages: list[str] = []
+        chars = 0
+        for page in reader.pages:
+            pages.append(page.extract_text() or "")
+            chars += len(pages[-1])
+            if chars > max_chars:
+                raise _text_too_long(path, max_chars)
     except LoadError:
         raise
+    except DependencyError as exc:  # AES encryption needs the optional cryptography package
+        raise LoadError(f"{path.name}: PDF 的加密方式需要安装 cryptography 才能读取，已跳过") from exc
     except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
         raise LoadError(f"{path.name}: PDF 文件已损坏或无法解析（{type(exc).__name__}），已跳过") from exc
     if not "".join(pages).strip():
@@ -167,19 +339,112 @@ def _pdf(path: Path) -> tuple[str, tuple[int, ...]]:
     return text, tuple(starts)
 
 
-def _xlsx(path: Path) -> str:
+def _sheet_cells(sheet) -> Iterator[tuple[int, int, object]]:
+    """(row, column, value) of every cell present in a read-only sheet's XML, in file order.
+
+    Not ``sheet.iter_rows``: it pads rows to the sheet's declared dimension and yields every
+    missing row, so a 6 KB file with cells at A1 and XFD1048576 makes it allocate billions of
+    slots. Here the XML is streamed and each element dropped once read, so memory does not grow
+    with the sheet; openpyxl's own cell parser (what its read-only sheets use) keeps its typing
+    of shared strings, numbers, booleans and dates.
+    """
+    from openpyxl.worksheet._reader import WorkSheetParser
+    from openpyxl.xml.constants import SHEET_MAIN_NS
+    from openpyxl.xml.functions import iterparse
+
+    row_tag, cell_tag = f"{{{SHEET_MAIN_NS}}}row", f"{{{SHEET_MAIN_NS}}}c"
+    book = sheet.parent
+    with sheet._get_source() as src:
+        parser = WorkSheetParser(src, sheet._shared_strings, data_only=True, epoch=book.epoch,
+                                 date_formats=book._date_formats, timedelta_formats=book._timedelta_formats)
+        open_elements: list = []
+        in_cell = 0
+        for event, element in iterparse(src, events=("start", "end")):
+            if event == "start":
+                open_elements.append(element)
+                if element.tag == cell_tag:
+                    in_cell += 1
+                elif element.tag == row_tag:  # what WorkSheetParser.parse_row does for cells without "r"
+                    r = element.get("r")
+                    parser.row_counter = int(float(r)) if r else parser.row_counter + 1
+                    parser.col_counter = 0
+                continue
+            open_elements.pop()
+            if element.tag == cell_tag:
+                in_cell -= 1
+                cell = parser.parse_cell(element)
+                if cell["value"] is not None:
+                    yield cell["row"], cell["column"], cell["value"]
+            if not in_cell and open_elements:  # a cell's children are read with the cell
+                open_elements[-1].remove(element)
+
+
+def _sheet_rows(sheet, s: Settings, notes: list[str]) -> Iterator[list[object]]:
+    """The sheet's non-empty rows (column i at index i-1), within the row, column and cell limits.
+
+    Each limit reached is described in ``notes``; rows are yielded as they end, so only one row
+    (at most ``xlsx_max_columns`` wide) is ever built.
+    """
+    rows = cells = 0
+    current_row, values = None, {}
+    dropped_columns = False
+
+    def row_list() -> list[object]:
+        row: list[object] = [None] * max(values)
+        for column, value in values.items():
+            row[column - 1] = value
+        return row
+
+    for r, column, value in _sheet_cells(sheet):
+        if r != current_row:
+            if values:
+                yield row_list()
+                rows += 1
+            current_row, values = r, {}
+        if not str(value).strip():
+            continue
+        if column > s.xlsx_max_columns:
+            dropped_columns = True
+            continue
+        if not values and rows >= s.xlsx_max_rows:
+            notes.append(f"超过 {s.xlsx_max_rows} 行（ZONEQA_XLSX_MAX_ROWS），只读取了前 {rows} 行")
+            break
+        if cells >= s.xlsx_max_cells:
+            notes.append(f"超过 {s.xlsx_max_cells} 个单元格（ZONEQA_XLSX_MAX_CELLS），只读取了前 {cells} 个")
+            break
+        values[column] = value
+        cells += 1
+    if values:
+        yield row_list()
+    if dropped_columns:
+        notes.append(f"超过 {s.xlsx_max_columns} 列（ZONEQA_XLSX_MAX_COLUMNS），之后的列未读取")
+
+
+def _xlsx(path: Path, s: Settings) -> tuple[str, list[str]]:
+    """Text of every sheet, and a warning naming each sheet that was read only up to a limit."""
     from openpyxl import load_workbook
 
     book = load_workbook(str(path), read_only=True, data_only=True)
     lines: list[str] = []
-    for sheet in book.worksheets:
-        rows = [list(r) for r in sheet.iter_rows(values_only=True)]
-        table = _table_lines(rows)
-        if table:
-            lines.append(f"# {sheet.title}")
-            lines += table
-    book.close()
-    return "\n".join(lines)
+    warnings: list[str] = []
+    chars = 0
+    try:
+        for sheet in book.worksheets:
+            notes: list[str] = []
+            table: list[str] = []
+            for line in _iter_table_lines(_sheet_rows(sheet, s, notes)):
+                chars += len(line) + 1
+                if chars > s.max_text_chars:
+                    raise _text_too_long(path, s.max_text_chars)
+                table.append(line)
+            if table:
+                lines.append(f"# {sheet.title}")
+                lines += table
+            if notes:
+                warnings.append(f"{path.name}: 工作表“{sheet.title}”" + "；".join(notes) + "，其余内容未导入")
+    finally:
+        book.close()
+    return "\n".join(lines), warnings
 
 
 def _csv(data: bytes) -> str:
@@ -187,8 +452,9 @@ def _csv(data: bytes) -> str:
     return "\n".join(_table_lines(list(csv.reader(io.StringIO(text)))))
 
 
-def load_text(path: Path) -> LoadedText:
+def load_text(path: Path, settings: Settings | None = None) -> LoadedText:
     """Read a supported file as text with normalised line endings (and page offsets for PDFs)."""
+    s = settings or get_settings()
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -198,19 +464,25 @@ def load_text(path: Path) -> LoadedText:
     suffix = path.suffix.lower()
     pages: tuple[int, ...] = ()
     encoding = "binary"
+    warnings: list[str] = []
     try:
+        if suffix in ZIP_SUFFIXES:
+            check_zip_limits(path, s.max_unzipped_mb)
         if suffix in TEXT_SUFFIXES:
             text, encoding = decode_bytes(data)
+            if len(text) > s.max_text_chars:  # before tables are spelled out (labelled rows grow)
+                raise _text_too_long(path, s.max_text_chars)
+            text = markdown_tables(text.replace("\r\n", "\n").replace("\r", "\n"))
         elif suffix in (".html", ".htm"):
             text = _html(data)
         elif suffix == ".csv":
             text = _csv(data)
         elif suffix == ".pdf":
-            text, pages = _pdf(path)
+            text, pages = _pdf(path, s.max_text_chars)
         elif suffix == ".docx":
-            text = _docx(path)
+            text = _docx(path, s.max_text_chars)
         elif suffix == ".xlsx":
-            text = _xlsx(path)
+            text, warnings = _xlsx(path, s)
         else:
             raise LoadError(f"{path.name}: 不支持的文件类型 {suffix}")
     except LoadError:
@@ -219,7 +491,9 @@ def load_text(path: Path) -> LoadedText:
         raise LoadError(f"{path.name}: {exc}，已跳过") from exc
     except Exception as exc:  # a corrupt Office file: zip, XML and library errors alike
         raise LoadError(f"{path.name}: 文件已损坏或无法解析（{type(exc).__name__}），已跳过") from exc
+    if len(text) > s.max_text_chars:
+        raise _text_too_long(path, s.max_text_chars)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if not text.strip():
         raise LoadError(f"{path.name}: 文件没有文字内容，已跳过")
-    return LoadedText(path=path, text=text, encoding=encoding, page_starts=pages)
+    return LoadedText(path=path, text=text, encoding=encoding, page_starts=pages, warnings=tuple(warnings))

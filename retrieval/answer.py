@@ -16,12 +16,15 @@ import re
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
-from ingest.chunking import sentence_spans
-from ingest.figures import FIGURE, extract_sentence
-from retrieval.answerability import Asked, AskedKind, asked, names_year, supplies
-from retrieval.hybrid import Passage, SearchResult, context_years, coverage
-from retrieval.normalize import match_key, normalize_text, passage_search_text, terms
-from retrieval.schema import AnswerResult, Citation, RankedPassage
+from retrieval.hybrid import Passage, SearchResult, coverage
+from retrieval.schema import AnswerResult, Citation, RankedPassage, Refusal
+from retrieval.tunables import DEFAULT, AnswerWeights
+from text.figures import FIGURE, extract_sentence
+from text.normalize import match_key, normalize_text, passage_search_text
+from text.questions import Asked, asked, names_year, supplies
+from text.sentences import sentence_spans
+from text.structure import Section, parse_sections
+from text.years import context_years
 
 REFUSAL = "资料中没有找到与该问题相关的内容，无法据此回答。请换一种问法，或确认问题是否在已收录文件的范围内。"
 REFUSAL_EN = "The documents contain nothing relevant to this question, so it cannot be answered from them."
@@ -29,22 +32,6 @@ MASKED_NOTE = "（注：原文中该数字以“*”隐去，资料未公开具�
 MASKED_NOTE_EN = " (Note: the figure is masked as “*” in the source; the exact number is not disclosed.)"
 LEAD_IN_EN = "According to the Chinese source documents: "
 LEAD_IN_TRADITIONAL = "根據資料："
-
-MAX_SENTENCES = 3
-MAX_ANSWER_CHARS = 200
-RUNNER_UP = 0.85  # a second sentence joins when it scores this close to the best
-SHORT_SENTENCE = 24  # a best sentence this short, without figures, is a lead-in: the next one joins
-TOPIC_SENTENCE = 16  # in a report full of figures, a sentence this short is a heading ("商贸大幅提升。")
-REPORT_FIGURES = 1.5  # figures per 100 characters from which a passage reads like a report
-DEFINITION_BONUS = 0.15
-RANK_BONUS = 0.1  # for sentences of the best-ranked document, halved for the second, …
-PARTIAL_WEIGHT = 0.3  # a word of the question found only in part counts this much of a whole one
-CUE_BONUS = 0.05  # per kind of answer asked for (ANSWER_TYPES) that a sentence shows; a tie-breaker
-BRIEF_ANSWER = 60  # an answer shorter than this takes the next sentence along
-EXTEND_MIN_COVERAGE = 0.1
-_TOPIC_EDGES = "的之和与及或在对是有，。、？?！!“”\"' "
-KIND_BONUS = 0.1  # a sentence holding the kind of answer asked for (an amount for 多少钱, a date for 何时)
-EXPLAIN_BRIEF = 160  # the same for questions that ask to explain or list
 
 _FIGURE_Q = re.compile(r"多少|几|比例|占比|比重|增速|增长|规模|how many|how much|percentage|rate")
 _EXPLAIN_Q = re.compile(r"什么是|是什么|哪些|为什么|为何|原因|怎么|如何|怎样|特点|作用|有什么|内容")
@@ -60,6 +47,9 @@ _ENUMERATES = re.compile(r"^(第[二三四五六七八九十]|[二三四五六�
 _LEAD_IN = re.compile(r"以下|如下|下列|[：:]$")
 # Questions about how something came about: the story usually comes before the sentence naming the outcome.
 _ANTECEDENT_Q = re.compile(r"为什么|为何|原因|怎么会|怎么死|怎样死|如何死|背景|由来|得名|怎么来|怎样来")
+# An item of a list: (一) / (1) / 一、/ 一是 / 1. / 第一， / a bullet.
+_LIST_ITEM = re.compile(r"^(?:[（(][一二三四五六七八九十\d]{1,3}[）)]|[一二三四五六七八九十]{1,3}(?:、|是)"
+                        r"|\d{1,2}(?:[、．]|\.(?!\d))|第[一二三四五六七八九十]{1,3}[，、,]|[-•·●▪])")
 _HAS_DATE = re.compile(r"\d+年|[*\d]+月|[*\d]+日")
 
 
@@ -110,14 +100,14 @@ class _Candidate:
         return self.passage.text[self.start : self.end]
 
 
-def _year_agreement(asked: list[str], passage: Passage, sentence: str) -> float:
+def _year_agreement(asked: list[str], passage: Passage, sentence: str, w: AnswerWeights) -> float:
     """Reports are organised by year: reward the asked year, penalise a section about another one."""
     if not asked:
         return 0.0
     years_here = context_years(passage.title, passage.section)
     if years_here:
-        return 0.15 if any(y in years_here for y in asked) else -0.3
-    return 0.15 if any(y in sentence for y in asked) else 0.0
+        return w.year_match if any(y in years_here for y in asked) else w.year_conflict
+    return w.year_match if any(y in sentence for y in asked) else 0.0
 
 
 def _partial_coverage(query_terms: list[str], weights: dict[str, float], text: str) -> float:
@@ -137,7 +127,7 @@ def _partial_coverage(query_terms: list[str], weights: dict[str, float], text: s
     return found / total
 
 
-def _score_sentences(result: SearchResult) -> list[_Candidate]:
+def _score_sentences(result: SearchResult, w: AnswerWeights = DEFAULT.answer) -> list[_Candidate]:
     q = result.normalized
     wants_figure, wants_list, wants_date = (bool(r.search(q)) for r in (_FIGURE_Q, _LIST_Q, _DATE_Q))
     defined = _DEFINITION_Q.search(q)
@@ -152,40 +142,44 @@ def _score_sentences(result: SearchResult) -> list[_Candidate]:
     candidates: list[_Candidate] = []
     for p in result.passages:
         context = normalize_text(f"{p.title} {p.section}")
+        inner = parse_sections(p.text)
         for s, e in sentence_spans(p.text):
             sentence = p.text[s:e]
             norm = normalize_text(sentence)
+            context_here = context + _item_headings(inner, e - 1)
             # Words in the title or heading hold for every sentence under it: the
             # sentence that answers often says 它/其 instead of the subject.
-            score = coverage(result.query_terms, result.term_weights, context + " " + norm, result.alternatives)
-            score += PARTIAL_WEIGHT * _partial_coverage(result.query_terms, result.term_weights, context + " " + norm)
-            score += RANK_BONUS / doc_rank[p.source]
-            score += _year_agreement(result.years, p, norm)
+            score = coverage(result.query_terms, result.term_weights, context_here + " " + norm, result.alternatives)
+            score += w.partial_weight * _partial_coverage(result.query_terms, result.term_weights, context_here + " " + norm)
+            score += w.rank_bonus / doc_rank[p.source]
+            score += _year_agreement(result.years, p, norm, w)
             if wants_figure and FIGURE.search(sentence):
-                score += 0.1
+                score += w.figure_bonus
             if wants_list and ("、" in sentence or "，" in sentence):
-                score += 0.03
+                score += w.list_bonus
             if wants_date and _HAS_DATE.search(sentence):
-                score += 0.1
+                score += w.date_bonus
             if subject and (norm.startswith(subject) or re.search(re.escape(subject) + r"[(（，,]?[^。]{0,30}?(是|为|指)", norm)):
-                score += DEFINITION_BONUS
-            score += sum(CUE_BONUS for cue in cues if cue.search(norm))
+                score += w.definition_bonus
+            score += sum(w.cue_bonus for cue in cues if cue.search(norm))
             if wanted.checked and supplies(wanted.kind, norm):
-                score += KIND_BONUS
-            candidates.append(_Candidate(p, s, e, score, coverage(result.query_terms, result.term_weights, norm,
-                                                                   result.alternatives)))
+                score += w.kind_bonus
+            own = coverage(result.query_terms, result.term_weights, norm, result.alternatives)
+            candidates.append(_Candidate(p, s, e, score, own))
     candidates.sort(key=lambda c: -c.score)
     return candidates
 
 
-def _select(candidates: list[_Candidate], result: SearchResult) -> list[_Candidate]:
+def _select(candidates: list[_Candidate], result: SearchResult, w: AnswerWeights = DEFAULT.answer) -> list[_Candidate]:
     """The best sentence, its continuation when it is only a lead-in, and a close runner-up."""
     if not candidates:
         return []
     best = candidates[0]
-    chosen = [best]
+    # An item of a list ("（一）…认定当年拨付20万元；次年…拨付剩余10万元。") is finished before any
+    # runner-up: a runner-up further down the same passage would otherwise skip its second half.
+    chosen = [best] + (_rest_of_sentence(best, candidates, w) if _announced_item(best.text) else [])
     same_passage = [c for c in candidates if c.passage is best.passage]
-    if best.end - best.start <= SHORT_SENTENCE and not FIGURE.search(best.text):
+    if best.end - best.start <= w.short_sentence and not FIGURE.search(best.text):
         following = [c for c in same_passage if c.start >= best.end]
         if following:
             chosen.append(min(following, key=lambda c: c.start))
@@ -199,10 +193,10 @@ def _select(candidates: list[_Candidate], result: SearchResult) -> list[_Candida
     if nxt is not None and nxt not in chosen:
         chosen.append(nxt)
     for c in candidates[1:]:
-        if len(chosen) >= MAX_SENTENCES:
+        if len(chosen) >= w.max_sentences:
             break
         total = sum(x.end - x.start for x in chosen) + c.end - c.start
-        if c in chosen or total > MAX_ANSWER_CHARS or c.score < RUNNER_UP * best.score:
+        if c in chosen or total > w.max_answer_chars or c.score < w.runner_up * best.score:
             continue
         if any(_same_sentence(c, x) for x in chosen):
             continue  # retrieved chunks overlap: the same sentence can come back from two passages
@@ -211,10 +205,10 @@ def _select(candidates: list[_Candidate], result: SearchResult) -> list[_Candida
     answered_figure = bool(_FIGURE_Q.search(result.normalized)) and bool(FIGURE.search(best.text))
     # A short answer gains from the sentences after it: the span asked for often runs on, and
     # questions asking to explain or list (什么是, 哪些, 为什么, 如何) have long answers.
-    brief = EXPLAIN_BRIEF if _EXPLAIN_Q.search(result.normalized) else BRIEF_ANSWER
+    brief = w.explain_brief if _EXPLAIN_Q.search(result.normalized) else w.brief_answer
     end = max(c.end for c in chosen if c.passage is best.passage)
     lead_in = bool(_LEAD_IN.search(best.text))
-    report = bool(FIGURE.search(best.text)) or _figure_density(best.passage.text) >= REPORT_FIGURES
+    report = bool(FIGURE.search(best.text)) or _figure_density(best.passage.text) >= w.report_figures
     while (total < brief or _unfinished(best.passage, end)) and not answered_figure:
         following = [c for c in same_passage if c.start >= end and c not in chosen]
         if not following:
@@ -222,14 +216,16 @@ def _select(candidates: list[_Candidate], result: SearchResult) -> list[_Candida
         nxt = min(following, key=lambda c: c.start)
         # In a report full of figures a short sentence without one opens a new topic
         # ("启动福建科学城建设。"): leave it out. In prose it goes on with the story.
-        opens_topic = report and nxt.end - nxt.start <= TOPIC_SENTENCE and not FIGURE.search(nxt.text)
+        opens_topic = report and nxt.end - nxt.start <= w.topic_sentence and not FIGURE.search(nxt.text)
         # Past the first addition, only sentences that still speak to the question, go on
         # from the one before (其…, 第二…, 此外…) or continue a list the answer announced.
-        drifts = (end > best.end and nxt.own < EXTEND_MIN_COVERAGE and not lead_in
+        drifts = (end > best.end and nxt.own < w.extend_min_coverage and not lead_in
                   and not _CONTINUES.match(nxt.text) and not _ENUMERATES.match(nxt.text))
         if _unfinished(best.passage, end):
             drifts = opens_topic = False  # the piece after "；" is the rest of the same sentence
-        if opens_topic or drifts or total + nxt.end - nxt.start > MAX_ANSWER_CHARS:
+        if lead_in and _announced_item(nxt.text):
+            opens_topic = False  # a short item of the list the answer announced, not a new topic
+        if opens_topic or drifts or total + nxt.end - nxt.start > w.max_answer_chars:
             break
         chosen.append(nxt)
         total += nxt.end - nxt.start
@@ -251,6 +247,48 @@ def _next_with_cue(best: _Candidate, same_passage: list[_Candidate],
     following = [c for c in same_passage if c.start >= best.end]
     nxt = min(following, key=lambda c: c.start) if following else None
     return nxt if nxt is not None and _shows_cue(cues, nxt.text) else None
+
+
+def _item_headings(inner: list[Section], offset: int) -> str:
+    """The headings, inside a passage, of the item holding ``offset`` (normalised, space-led; a
+    sentence is looked up by its last character: its first ones may be the item's marker).
+
+    A passage that packs several articles or items keeps each one's heading line in its text
+    ("3. 绩效奖励。按…收入总额的10%给予奖励"): like the section path of a passage, the heading of
+    the item a sentence belongs to holds for that sentence.
+    """
+    here = next((sec for sec in inner if sec.start <= offset < sec.end), None)
+    return " " + normalize_text(" ".join(here.path)) if here is not None and here.path else ""
+
+
+def _rest_of_sentence(best: _Candidate, candidates: list[_Candidate], w: AnswerWeights) -> list[_Candidate]:
+    """The pieces that finish ``best`` when it stops at "；" (sentence_spans splits there).
+
+    Only on the same line: a "；" at the end of a line closes a list item, and the next line is
+    another item, taken (or not) by the list rules of :func:`_select`.
+    """
+    rest: list[_Candidate] = []
+    end, total = best.end, best.end - best.start
+    pieces = sorted((c for c in candidates if c.passage is best.passage and c.start >= best.end),
+                    key=lambda c: c.start)
+    for c in pieces:
+        gap = best.passage.text[end:c.start]
+        if not _unfinished(best.passage, end) or gap.strip() or "\n" in gap:
+            break
+        if total + c.end - c.start > w.max_answer_chars:
+            break
+        rest.append(c)
+        end, total = c.end, total + c.end - c.start
+    return rest
+
+
+def _announced_item(sentence: str) -> bool:
+    """True when ``sentence`` is an item of a list ("（一）知识产权资助申请表；", "2. 并联审核。").
+
+    After a sentence announcing a list ("应当提交以下材料："), such items are the answer, however
+    short: in a passage full of figures a short sentence would otherwise read as a new topic.
+    """
+    return bool(_LIST_ITEM.match(sentence.lstrip()))
 
 
 def _figure_density(text: str) -> float:
@@ -292,12 +330,23 @@ def _figure_period(result: SearchResult, chosen: list[_Candidate]) -> str:
     return ""
 
 
+def _is_traditional(question: str) -> bool:
+    import unicodedata
+
+    nfkc = unicodedata.normalize("NFKC", question)
+    return normalize_text(nfkc) != nfkc.lower()
+
+
+_TOPIC_EDGES = "的之和与及或在对是有，。、？?！!“”\"' "
+
+
 def _missing(result: SearchResult, chosen: list[_Candidate], wanted: Asked) -> str:
     """What the question asks that the quoted sentences do not give ("" when they give it all).
 
-    An attribute counts as missing only when the knowledge base holds the word nowhere (nor a
-    trusted stand-in): documents often give an attribute without naming it (生于… for 出生地,
-    又名… for 别名), but a 邮政编码 or 注册资本 that no document mentions is not in them.
+    An attribute counts as missing only when the question asks for a value of it (多少, 叫什么, 在哪,
+    哪些X) and the knowledge base holds the word nowhere, nor a trusted stand-in: documents often
+    give an attribute without naming it (生于… for 出生地, 又名… for 别名), but a 邮政编码 or 注册资本
+    that no document mentions is not in them.
     """
     said = " ".join(normalize_text(c.text) for c in chosen)
     if wanted.wants_value and wanted.attribute in result.unknown:
@@ -317,21 +366,20 @@ def _topic_found(result: SearchResult, found_text: str) -> str:
     """The longest stretch of the question that the passage repeats (政务服务中心), for the refusal
     to name; the question's heaviest word found there when no stretch of two characters is shared."""
     question = result.normalized
-    if not result.chinese:  # an English question shares no stretch with a Chinese passage
-        found = [t for t in result.query_terms if t in found_text]
-        return max(found, key=lambda t: result.term_weights.get(t, 0.0), default="")
-    match = SequenceMatcher(None, question, found_text, autojunk=False).find_longest_match(
-        0, len(question), 0, len(found_text))
-    stretch = question[match.a : match.a + match.size].strip(_TOPIC_EDGES)
-    if len(stretch) >= 2:
-        return stretch
+    if result.chinese:  # an English question shares no stretch with a Chinese passage
+        match = SequenceMatcher(None, question, found_text, autojunk=False).find_longest_match(
+            0, len(question), 0, len(found_text))
+        stretch = question[match.a : match.a + match.size].strip(_TOPIC_EDGES)
+        if len(stretch) >= 2:
+            return stretch
     found = [t for t in result.query_terms if t in found_text]
     return max(found, key=lambda t: result.term_weights.get(t, 0.0), default="")
 
 
 def _partial_refusal(result: SearchResult, chosen: list[_Candidate],
                      passages: list[RankedPassage]) -> AnswerResult | None:
-    """Refuse, saying what was found and what was not, when the quote lacks what is asked."""
+    """Refuse, saying what was found and what was not, when the quote lacks what is asked:
+    "资料提到了“政务服务中心”（[1]），但没有提到“邮政编码”。" cites what was found."""
     if not chosen:
         return None
     missing = _missing(result, chosen, asked(result.normalized))
@@ -339,33 +387,34 @@ def _partial_refusal(result: SearchResult, chosen: list[_Candidate],
         return None
     best = chosen[0].passage
     topic = _topic_found(result, passage_search_text(best.title, best.section, best.text))
+    if not topic:
+        text = REFUSAL_EN if not result.chinese else f"资料中没有找到{missing}。"
+        return AnswerResult(result.question, text, True, [], passages, refusal=Refusal.ATTRIBUTE_MISSING)
     citation = Citation(1, best.source, best.section, best.text, best.relevance, [chosen[0].text])
-    if not result.chinese:
-        text = f"The documents mention “{topic}” [1] but do not state {missing}." if topic else REFUSAL_EN
+    if result.chinese:
+        text = f"资料提到了“{topic}”（[1]），但没有提到{missing}。"
     else:
-        text = (f"资料提到了“{topic}”（[1]），但没有提到{missing}。" if topic
-                else f"资料中没有找到{missing}。")
-    return AnswerResult(result.question, text, True, [citation] if topic else [], passages)
+        text = f"The documents mention “{topic}” [1] but not what is asked about it."
+    return AnswerResult(result.question, text, True, [citation], passages, refusal=Refusal.ATTRIBUTE_MISSING)
 
 
-def _is_traditional(question: str) -> bool:
-    import unicodedata
+def refusal_text(result: SearchResult) -> str:
+    """What a refused question is told, by the reason it was refused."""
+    if not result.chinese:
+        return REFUSAL_EN
+    if result.refusal is Refusal.YEAR_NOT_COVERED:
+        return f"资料中没有找到与该问题相关的内容：已收录的文件未涉及{'、'.join(result.missing_years)}年。"
+    return REFUSAL
 
-    nfkc = unicodedata.normalize("NFKC", question)
-    return normalize_text(nfkc) != nfkc.lower()
 
-
-def compose_answer(result: SearchResult) -> AnswerResult:
+def compose_answer(result: SearchResult, weights: AnswerWeights = DEFAULT.answer) -> AnswerResult:
     """Turn a search result into the answer: quoted sentences with [n] markers and citations."""
     passages = [RankedPassage(p.rank, p.source, p.section, p.text, p.score) for p in result.passages]
     english = not result.chinese
-    if not result.relevant:
-        text = REFUSAL_EN if english else REFUSAL
-        if result.reason.startswith("year:") and not english:
-            text = f"资料中没有找到与该问题相关的内容：已收录的文件未涉及{result.reason[5:].replace(',', '、')}年。"
-        return AnswerResult(result.question, text, True, [], passages)
+    if result.refusal is not None:
+        return AnswerResult(result.question, refusal_text(result), True, [], passages, refusal=result.refusal)
 
-    chosen = _select(_score_sentences(result), result)
+    chosen = _select(_score_sentences(result, weights), result, weights)
     partial = _partial_refusal(result, chosen, passages)
     if partial is not None:
         return partial

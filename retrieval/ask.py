@@ -13,28 +13,20 @@ from typing import Iterator
 
 from langchain_core.language_models import BaseChatModel
 
+from errors import QuestionError, ZoneQAError
 from retrieval.answer import compose_answer
 from retrieval.conversation import condense_question
 from retrieval.hybrid import HybridSearcher, Passage, SearchResult
-from retrieval.llm import (
-    REFUSAL_LLM,
-    Generation,
-    LLMGenerator,
-    LLMUnavailable,
-    answer_messages,
-    make_chat_model,
-    number_passages,
-)
-from retrieval.schema import AnswerResult, Citation
+from retrieval.llm import Generation, LLMGenerator, LLMUnavailable, answer_messages, make_chat_model, number_passages
+from retrieval.schema import AnswerResult, Citation, Delta, Final, Notice, NoticeKind, Refusal, StreamEvent
+from retrieval.tunables import DEFAULT, LOW_RELEVANCE, Tunables
 from settings import Settings, get_settings, validate_kb_name
 
 log = logging.getLogger(__name__)
-LOW_RELEVANCE = 0.5
-LLM_DOWN = "大模型服务暂时不可用，已改用原文摘录回答。"
+LLM_DOWN = Notice(NoticeKind.LLM_UNAVAILABLE, "大模型服务暂时不可用，已改用原文摘录回答。")
+LOW_RELEVANCE_NOTICE = Notice(NoticeKind.LOW_RELEVANCE, "检索到的内容与问题相关度较低，请对照引用原文核实。")
 
-
-class QuestionError(ValueError):
-    """A question that cannot be asked (empty); the message is for the user."""
+__all__ = ["Assistant", "QuestionError", "format_readable", "llm_answer", "main"]
 
 
 class Assistant:
@@ -44,8 +36,10 @@ class Assistant:
     model behind the grounding guards of retrieval.llm; the extractive answer is the fallback.
     """
 
-    def __init__(self, settings: Settings | None = None, chat_model: BaseChatModel | None = None) -> None:
+    def __init__(self, settings: Settings | None = None, chat_model: BaseChatModel | None = None,
+                 tunables: Tunables = DEFAULT) -> None:
         self.settings = settings or get_settings()
+        self.tunables = tunables
         self._searchers: dict[str, HybridSearcher] = {}
         self._lock = threading.Lock()
         model = chat_model or make_chat_model(self.settings)
@@ -55,7 +49,7 @@ class Assistant:
         kb = validate_kb_name(self.settings.default_kb if kb is None else kb)
         with self._lock:
             if kb not in self._searchers:
-                self._searchers[kb] = HybridSearcher(kb, self.settings)
+                self._searchers[kb] = HybridSearcher(kb, self.settings, self.tunables.search)
             return self._searchers[kb]
 
     def warm_up(self, kb: str | None = None) -> threading.Thread:
@@ -86,26 +80,27 @@ class Assistant:
             log.warning("condensing with the LLM failed, using the rules: %s", exc)
             return rewritten
 
-    def _search(self, question: str, kb: str | None, k: int | None) -> tuple[str, list[str], SearchResult]:
+    def _search(self, question: str, kb: str | None, k: int | None) -> tuple[str, list[Notice], SearchResult]:
         question = (question or "").strip()
         if not question:
             raise QuestionError("问题不能为空，请输入要查询的内容。")
         if k is not None and not 1 <= k <= 50:
             raise QuestionError("k 应在 1 到 50 之间。")
-        notices: list[str] = []
+        notices: list[Notice] = []
         limit = self.settings.max_question_chars
         asked = question
         if len(question) > limit:
             asked = question[:limit]
-            notices.append(f"问题过长（{len(question)} 字），仅按前 {limit} 字检索。")
+            notices.append(Notice(NoticeKind.TRUNCATED, f"问题过长（{len(question)} 字），仅按前 {limit} 字检索。"))
         return question, notices, self.searcher(kb).search(asked, k)
 
-    def _finish(self, answer: AnswerResult, question: str, notices: list[str], times: list[float]) -> AnswerResult:
+    def _finish(self, answer: AnswerResult, question: str, notices: list[Notice], times: list[float]) -> AnswerResult:
         answer.question = question
         if not answer.refused and max((c.score for c in answer.citations), default=0) < LOW_RELEVANCE:
-            notices.append("检索到的内容与问题相关度较低，请对照引用原文核实。")
-        if notices and notices[0].startswith("问题过长"):
-            answer.answer = f"（{notices[0]}）" + answer.answer
+            notices.append(LOW_RELEVANCE_NOTICE)
+        truncated = next((n for n in notices if n.kind is NoticeKind.TRUNCATED), None)
+        if truncated is not None:
+            answer.answer = f"（{truncated.text}）" + answer.answer
         answer.notices = notices + answer.notices
         started, searched, done = times
         answer.timings_ms = {"retrieve": (searched - started) * 1000, "answer": (done - searched) * 1000,
@@ -114,30 +109,36 @@ class Assistant:
 
     def ask(self, question: str, kb: str | None = None, k: int | None = None) -> AnswerResult:
         """Answer ``question`` from knowledge base ``kb``; raises QuestionError for an empty question."""
-        *_, (_, final) = self.ask_stream(question, kb, k)
-        return final
+        *_, final = self.ask_stream(question, kb, k)
+        assert isinstance(final, Final)
+        return final.answer
 
-    def ask_stream(self, question: str, kb: str | None = None, k: int | None = None) -> Iterator[tuple[str, object]]:
-        """Events ("delta", text) while a model writes, then ("final", AnswerResult) — whose text
-        replaces the streamed one when the guards rejected it."""
+    def ask_stream(self, question: str, kb: str | None = None, k: int | None = None) -> Iterator[StreamEvent]:
+        """Delta events while a model writes, then one Final — whose text replaces the streamed one
+        when the guards rejected it."""
         started = time.perf_counter()
         question, notices, result = self._search(question, kb, k)
         searched = time.perf_counter()
-        extractive = compose_answer(result)
+        extractive = compose_answer(result, self.tunables.answer)
         answer = extractive
         if self.llm is not None and result.relevant:
-            given = number_passages(result.passages, self.settings.llm_context_tokens)
-            messages = answer_messages(result.question, given)
-            streamed = ""
-            try:
-                for delta in self.llm.stream(messages):
-                    streamed += delta
-                    yield "delta", delta
-                answer = llm_answer(self.llm.finish(messages, streamed, given), given, extractive)
-            except LLMUnavailable as exc:
-                log.warning("LLM endpoint failed, answering extractively: %s", exc)
-                extractive.notices.append(LLM_DOWN)
-        yield "final", self._finish(answer, question, notices, [started, searched, time.perf_counter()])
+            answer = yield from self._generate(result, extractive)
+        yield Final(self._finish(answer, question, notices, [started, searched, time.perf_counter()]))
+
+    def _generate(self, result: SearchResult, extractive: AnswerResult) -> Iterator[StreamEvent]:
+        """Stream the model's answer; returns it, or the extractive one when the model failed."""
+        given = number_passages(result.passages, self.settings.llm_context_tokens)
+        messages = answer_messages(result.question, given)
+        streamed = ""
+        try:
+            for delta in self.llm.stream(messages):
+                streamed += delta
+                yield Delta(delta)
+            return llm_answer(self.llm.finish(messages, streamed, given), given, extractive)
+        except LLMUnavailable as exc:
+            log.warning("LLM endpoint failed, answering extractively: %s", exc)
+            extractive.notices.append(LLM_DOWN)
+            return extractive
 
 
 def llm_answer(generation: Generation, given: list[Passage], extractive: AnswerResult) -> AnswerResult:
@@ -145,10 +146,10 @@ def llm_answer(generation: Generation, given: list[Passage], extractive: AnswerR
     if not generation.grounding.ok:
         log.warning("LLM answer failed the grounding guards: %s", generation.grounding.problems)
         extractive.grounding = generation.grounding.as_json()
-        extractive.notices.append("大模型的回答未通过核对（" + "；".join(generation.grounding.problems[:2])
-                                  + "），已改用原文摘录回答。")
+        extractive.notices.append(Notice(NoticeKind.LLM_REJECTED, "大模型的回答未通过核对（"
+                                         + "；".join(generation.grounding.problems[:2]) + "），已改用原文摘录回答。"))
         return extractive
-    refused = generation.text.startswith(REFUSAL_LLM[:12])
+    refused = generation.refused
     cited = sorted({int(n) for n in re.findall(r"\[(\d{1,3})\]", generation.text) if 1 <= int(n) <= len(given)})
     citations = [] if refused else [
         Citation(n, given[n - 1].source, given[n - 1].section, given[n - 1].text, given[n - 1].relevance)
@@ -156,13 +157,13 @@ def llm_answer(generation: Generation, given: list[Passage], extractive: AnswerR
     ]
     return AnswerResult(extractive.question, generation.text, refused, citations, extractive.passages,
                         masked=any("*" in c.text for c in citations), generator="llm",
-                        grounding=generation.grounding.as_json())
+                        grounding=generation.grounding.as_json(), refusal=Refusal.MODEL_REFUSED if refused else None)
 
 
 def format_readable(answer: AnswerResult) -> str:
     """The CLI's human-readable form: answer, notices, numbered sources."""
     lines = [answer.answer]
-    lines += [f"提示：{n}" for n in answer.notices]
+    lines += [f"提示：{n.text}" for n in answer.notices]
     if answer.citations:
         lines.append("")
         lines.append("来源：")
@@ -182,11 +183,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="输出 ARCHITECTURE.md 规定的回答 JSON")
     args = parser.parse_args(argv)
 
-    from ingest.index import KnowledgeBaseMissingError, ModelMismatchError
-
     try:
         answer = Assistant(s).ask(args.question, kb=args.kb, k=args.k)
-    except (QuestionError, ValueError, KnowledgeBaseMissingError, ModelMismatchError) as exc:
+    except ZoneQAError as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 2
     if args.json:

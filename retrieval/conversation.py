@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import re
 
-from ingest.figures import YEAR
-from retrieval.normalize import normalize_text, terms
+from text.years import YEAR
+from text.normalize import normalize_text, terms
 
 _LEAD = re.compile(r"^(那么|那|还有|另外|再问一下|再问|那如果|如果是|and|what about|how about)\s*", re.IGNORECASE)
 _TAIL = re.compile(r"(呢|的呢|怎么样|如何)?\s*[?？。!！]*\s*$")

@@ -18,11 +18,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ingest.embeddings import get_embeddings
-from ingest.figures import extract_figures
-from ingest.index import collection_version, iter_stored_chunks, open_collection
-from retrieval.normalize import normalize_text, synonym_groups
+from errors import ZoneQAError
 from settings import Settings, get_settings, validate_kb_name
+from store import KnowledgeBase, open_knowledge_base
+from text.figures import extract_figures
+from text.normalize import normalize_text, synonym_groups
 
 COLUMNS = ["metric", "value", "unit", "qualifier", "year", "kind", "period", "masked", "section", "source",
            "sentence", "fig_start", "fig_end"]
@@ -53,10 +53,9 @@ class FigureTable:
         return self.settings.kb_dir(self.kb) / "figures.sqlite"
 
     def _connection(self) -> sqlite3.Connection:
-        """The SQLite table, rebuilt from Chroma when the knowledge base changed."""
-        collection = open_collection(self.kb, get_embeddings(self.settings.embedding, self.settings.embed_batch),
-                                     settings=self.settings)
-        version = collection_version(collection)
+        """The SQLite table, rebuilt from the store when the knowledge base changed (reads text only: no model)."""
+        store = open_knowledge_base(self.kb, self.settings)
+        version = store.version()
         with self._lock:
             if self._db is not None and version == self._version:
                 return self._db
@@ -65,7 +64,7 @@ class FigureTable:
             stored = db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)") and \
                 db.execute("SELECT value FROM meta WHERE key='version'").fetchone()
             if not stored or stored[0] != version:
-                _rebuild(db, collection, version)
+                _rebuild(db, store, version)
             self._db, self._version = db, version
             return db
 
@@ -95,14 +94,8 @@ class FigureTable:
             r["masked"] = bool(r["masked"])
         return rows
 
-    def facets(self) -> dict[str, list[str]]:
-        """Values offered by the filters: years, kinds, units."""
-        db = self._connection()
-        return {c: [v for (v,) in db.execute(f"SELECT DISTINCT {c} FROM figures WHERE {c} != '' ORDER BY {c}")]
-                for c in ("year", "kind", "unit")}
 
-
-def _rebuild(db: sqlite3.Connection, collection, version: str) -> None:
+def _rebuild(db: sqlite3.Connection, store: KnowledgeBase, version: str) -> None:
     db.execute("DROP TABLE IF EXISTS figures")
     db.execute(
         "CREATE TABLE figures (metric TEXT, value TEXT, unit TEXT, qualifier TEXT, year TEXT, kind TEXT,"
@@ -110,7 +103,7 @@ def _rebuild(db: sqlite3.Connection, collection, version: str) -> None:
         " doc_offset INTEGER, metric_n TEXT, sentence_n TEXT, UNIQUE (source, doc_offset, fig_start))"
     )
     rows = []
-    for _, text, meta in iter_stored_chunks(collection):
+    for _, text, meta in store.chunks():
         base = int(meta.get("start", 0))
         for offset, f in extract_figures(text, meta.get("section", ""), meta.get("title", "")):
             rows.append((f.metric, f.value, f.unit, f.qualifier, f.year, f.kind, f.period, int(f.masked),
@@ -146,11 +139,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="输出 JSON 数组")
     args = parser.parse_args(argv)
 
-    from ingest.index import KnowledgeBaseMissingError, ModelMismatchError
-
     try:
         rows = FigureTable(args.kb, s).search(FigureQuery(args.keyword, args.year, args.kind, args.unit, args.section))
-    except (ValueError, KnowledgeBaseMissingError, ModelMismatchError) as exc:
+    except ZoneQAError as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 2
     print(json.dumps(rows, ensure_ascii=False, indent=1) if args.json else format_rows(rows))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Hashable, Sequence
 
-RRF_K = 60
+RRF_K = 60  # the default; retrieval.tunables.SearchTunables.rrf_k is what search uses
 
 
 def reciprocal_rank_fusion(rankings: Sequence[Sequence[Hashable]], k: int = RRF_K,

@@ -7,53 +7,34 @@ processes can share one Chroma server.
 
 from __future__ import annotations
 
-import json
 import logging
-import os
-import shutil
 import threading
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
 
-from langchain_core.callbacks import CallbackManagerForRetrieverRun
-from langchain_core.documents import Document
-from langchain_core.retrievers import BaseRetriever
-
-from ingest.embeddings import get_embeddings
-from ingest.figures import YEAR
-from ingest.index import TOKENS_KEY, collection_version, iter_stored_chunks, open_collection, tokens_are_current
-from retrieval.answerability import QUESTION_WORDS
-from retrieval.fusion import RRF_K, reciprocal_rank_fusion
+from retrieval.fusion import reciprocal_rank_fusion
 from retrieval.keyword import KeywordIndex
+from retrieval.keyword_cache import KeywordSnapshot, load_snapshot
 from retrieval.meaning import CONFIDENCE, TRUSTED, VocabularyMap
-from retrieval.normalize import (
+from retrieval.schema import Refusal
+from retrieval.tunables import DEFAULT, SearchTunables
+from settings import Settings, get_settings, validate_kb_name
+from store import KnowledgeBase, StoredChunk, open_for_model
+from store.embeddings import get_embeddings, model_id_for
+from text.normalize import (
     english_terms,
     expand_synonyms,
     is_mostly_chinese,
     normalize_text,
     passage_search_text,
-    passage_tokens,
     synonym_groups,
     terms,
     tokenize,
 )
-from settings import Settings, get_settings, validate_kb_name
+from text.questions import QUESTION_WORDS
+from text.years import YEAR, context_years
 
 log = logging.getLogger(__name__)
-
-VERSION_CHECK_SECONDS = 2.0
-# Up to this many chunks a changed knowledge base is reloaded before the question that noticed
-# the change is answered (well under a second); larger ones reload in the background while
-# questions are answered from the previous version.
-INLINE_RELOAD_MAX = 20_000
-_IDS_FILE = "ids.json"
-# A question word no passage holds and the meaning map cannot place (老板, 从头到尾) weighs this
-# share of its IDF weight in coverage: it can be matched by nothing, so its full weight would refuse
-# every question asked in everyday words. Whether the *asked attribute* is missing is judged apart
-# (retrieval.answerability).
-UNKNOWN_WEIGHT = float(os.environ.get("ZQ_UNK", "0.3"))
 
 
 @dataclass
@@ -69,10 +50,25 @@ class Passage:
     end: int
     rank: int = 0
     score: float = 0.0
-    dense: float | None = None
-    keyword: float | None = None
     coverage: float = 0.0
     relevance: float = 0.0
+
+
+@dataclass
+class Query:
+    """A question as search sees it: normalised, its content words with their weights, the years it names."""
+
+    question: str
+    normalized: str
+    chinese: bool
+    terms: list[str]
+    tokens: list[str]
+    weights: dict[str, float]
+    years: list[str]
+    # Question words the knowledge base lacks -> (its words that stand for them, how much they count).
+    alternatives: dict[str, tuple[tuple[str, ...], float]] = field(default_factory=dict)
+    # Question words that no passage holds and no trusted stand-in replaces.
+    unknown: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -80,273 +76,197 @@ class SearchResult:
     question: str
     normalized: str
     passages: list[Passage]
-    relevant: bool
-    reason: str = ""
+    refusal: Refusal | None = None
+    missing_years: list[str] = field(default_factory=list)  # with Refusal.YEAR_NOT_COVERED
     query_terms: list[str] = field(default_factory=list)
     term_weights: dict[str, float] = field(default_factory=dict)
-    # Question words the knowledge base lacks -> (its words that stand for them, how much they count).
-    alternatives: dict[str, tuple[tuple[str, ...], float]] = field(default_factory=dict)
-    # Question words that no passage of the knowledge base holds and no trusted stand-in replaces.
-    unknown: frozenset[str] = frozenset()
     chinese: bool = True
     years: list[str] = field(default_factory=list)
-
-
-class _Store:
-    """One collection version's keyword side: chunk ids in BM25 row order and the BM25 index.
-
-    Texts and metadata stay in Chroma and are fetched for a question's few
-    candidates, so memory and start-up time do not grow with the stored text.
-    """
-
-    def __init__(self, version: str, ids: list[str], keyword: KeywordIndex) -> None:
-        self.version = version
-        self.ids = ids
-        self.keyword = keyword
-        self._vocabulary: VocabularyMap | None = None
+    alternatives: dict[str, tuple[tuple[str, ...], float]] = field(default_factory=dict)
+    unknown: frozenset[str] = frozenset()
 
     @property
-    def vocabulary(self) -> VocabularyMap:
-        """Meaning map onto this version's words, built on first use."""
-        if self._vocabulary is None:
-            self._vocabulary = VocabularyMap(self.keyword.vocabulary(), self.keyword.df)
-        return self._vocabulary
-
-    @property
-    def size(self) -> int:
-        return len(self.ids)
-
-
-def load_store(collection, cache_dir: Path | None) -> _Store:
-    """The keyword index of ``collection``'s current version: from the local cache, else built from Chroma.
-
-    The cache (one folder per collection version, memory-mapped) is only an
-    accelerator: any replica can rebuild it from the tokens stored in Chroma.
-    """
-    version = collection_version(collection)
-    folder = cache_dir / version if cache_dir and version else None
-    if folder and (folder / _IDS_FILE).exists():
-        try:
-            ids = json.loads((folder / _IDS_FILE).read_text(encoding="utf-8"))
-            return _Store(version, ids, KeywordIndex.load(folder))
-        except (OSError, ValueError) as exc:
-            log.warning("关键词索引缓存 %s 无法读取（%s），将从 Chroma 重建", folder, exc)
-            shutil.rmtree(folder, ignore_errors=True)
-    ids, corpus_tokens = _stored_tokens(collection)
-    store = _Store(version, ids, KeywordIndex.build(corpus_tokens))
-    if folder:
-        _save_store(store, folder)
-    return store
-
-
-def _stored_tokens(collection) -> tuple[list[str], list[list[str]]]:
-    """Chunk ids and their BM25 tokens, as stored at ingestion (re-tokenised if made by another tokenizer)."""
-    current = tokens_are_current(collection)
-    if not current:
-        log.warning("知识库的分词结果由旧版词典生成，本次在内存中重新分词；"
-                    "运行 python -m ingest 可将新分词写回 Chroma，加快启动。")
-    ids: list[str] = []
-    corpus_tokens: list[list[str]] = []
-    for cid, text, meta in iter_stored_chunks(collection, with_documents=not current):
-        meta = meta or {}
-        stored = meta.get(TOKENS_KEY) if current else None
-        ids.append(cid)
-        corpus_tokens.append(stored.split(" ") if stored else
-                             passage_tokens(meta.get("title", ""), meta.get("section", ""), text or ""))
-    return ids, corpus_tokens
-
-
-def _save_store(store: _Store, folder: Path) -> None:
-    """Write the cache atomically (a folder renamed into place) and drop older versions."""
-    tmp = folder.with_name(f".{folder.name}.{os.getpid()}.tmp")
-    try:
-        shutil.rmtree(tmp, ignore_errors=True)
-        store.keyword.save(tmp)
-        (tmp / _IDS_FILE).write_text(json.dumps(store.ids), encoding="utf-8")
-        try:
-            tmp.rename(folder)
-        except OSError:  # another process of this data dir saved the same version first
-            shutil.rmtree(tmp, ignore_errors=True)
-        for other in folder.parent.iterdir():
-            if other.name != folder.name and not other.name.startswith("."):
-                shutil.rmtree(other, ignore_errors=True)
-    except OSError as exc:  # a read-only or full disk costs start-up time, not answers
-        log.warning("关键词索引缓存无法写入 %s：%s", folder, exc)
-        shutil.rmtree(tmp, ignore_errors=True)
+    def relevant(self) -> bool:
+        return self.refusal is None
 
 
 class HybridSearcher:
     """Searches one knowledge base; safe to share between threads."""
 
-    def __init__(self, kb: str | None = None, settings: Settings | None = None) -> None:
+    def __init__(self, kb: str | None = None, settings: Settings | None = None,
+                 tunables: SearchTunables = DEFAULT.search) -> None:
         self.settings = settings or get_settings()
+        self.tunables = tunables
         self.kb = validate_kb_name(self.settings.default_kb if kb is None else kb)
         self.embeddings = get_embeddings(self.settings.embedding, self.settings.embed_batch)
-        self._collection = open_collection(self.kb, self.embeddings, settings=self.settings)
+        self._store: KnowledgeBase = open_for_model(self.kb, self.settings)
         self._cache_dir = self.settings.kb_dir(self.kb) / "keyword"
         self._lock = threading.Lock()
-        self._store = load_store(self._collection, self._cache_dir)
+        self._snapshot = load_snapshot(self._store, self._cache_dir)
         self._checked = time.monotonic()
         self._reloading: threading.Thread | None = None
 
     @property
     def size(self) -> int:
-        return self._store.size
+        return self._snapshot.size
 
-    def _current_store(self) -> _Store:
-        """The keyword store, reloaded when another process changed the collection."""
+    # ----------------------------------------------------------------- keeping up with the store
+
+    def _current(self) -> KeywordSnapshot:
+        """The keyword snapshot, reloaded when another process changed the knowledge base."""
         now = time.monotonic()
-        if now - self._checked >= VERSION_CHECK_SECONDS:
+        if now - self._checked >= self.tunables.version_check_seconds:
             with self._lock:
-                if now - self._checked >= VERSION_CHECK_SECONDS and self._reloading is None:
+                if now - self._checked >= self.tunables.version_check_seconds and self._reloading is None:
                     self._checked = now
-                    collection = open_collection(self.kb, self.embeddings, settings=self.settings)
-                    self._collection = collection
-                    if collection_version(collection) != self._store.version:
-                        if self._store.size <= INLINE_RELOAD_MAX:
-                            self._store = load_store(collection, self._cache_dir)
-                        else:
-                            self._reloading = threading.Thread(target=self._reload, args=(collection,),
-                                                               name=f"reload-{self.kb}", daemon=True)
-                            self._reloading.start()
-        return self._store
+                    self._follow_version()
+        return self._snapshot
 
-    def _reload(self, collection) -> None:
+    def _follow_version(self) -> None:
+        version = self._store.version()  # read fresh, by name: a rebuild replaces the collection
+        self._store.check_model(model_id_for(self.settings.embedding))
+        if version == self._snapshot.version:
+            return
+        if self._snapshot.size <= self.tunables.inline_reload_max:
+            self._snapshot = load_snapshot(self._store, self._cache_dir, version)
+        else:
+            self._reloading = threading.Thread(target=self._reload, args=(self._store,),
+                                               name=f"reload-{self.kb}", daemon=True)
+            self._reloading.start()
+
+    def _reload(self, store: KnowledgeBase) -> None:
         try:
-            self._store = load_store(collection, self._cache_dir)
+            self._snapshot = load_snapshot(store, self._cache_dir)
         except Exception:  # keep answering from the previous version; the next check retries
             log.exception("知识库 %s 的关键词索引重建失败", self.kb)
         finally:
             self._reloading = None
 
-    def _fetch(self, ids: list[str]) -> dict[str, tuple[str, dict[str, Any]]]:
-        """Text and metadata of the candidates, read from Chroma (ids deleted meanwhile are absent)."""
-        if not ids:
-            return {}
-        got = self._collection.get(ids=ids, include=["documents", "metadatas"])
-        return {cid: (text, meta or {}) for cid, text, meta in zip(got["ids"], got["documents"], got["metadatas"])}
+    # ----------------------------------------------------------------- search, by phase
 
     def search(self, question: str, k: int | None = None) -> SearchResult:
         """Rank passages for ``question`` and judge whether any is relevant enough to answer from."""
-        s = self.settings
-        k = k or s.top_k
-        store = self._current_store()
-        normalized = normalize_text(question)
-        chinese = is_mostly_chinese(normalized)
-        vocabulary = store.vocabulary
-        if chinese:
-            query_terms = [t for t in terms(normalized, normalized=True) if t not in QUESTION_WORDS]
-            query_tokens = tokenize(normalized, normalized=True)
-        alternatives: dict[str, tuple[tuple[str, ...], float]] = {}
-        if not chinese:
-            missed: list[str] = []
-            query_terms, translated, total = english_terms(normalized, missed)
-            # Words the glossary lacks go through the dictionary; each stays one question word
-            # whose Chinese renderings stand in for it (found when any of them is).
-            # A word found in neither stays a question word that nothing matches, weighed like an
-            # unknown Chinese word (UNKNOWN_WEIGHT), so both languages are judged by one rule.
-            for word in dict.fromkeys(missed):
-                renderings = vocabulary.english(word) if len(word) > 2 else []
-                if renderings:
-                    alternatives[word] = (tuple(renderings), CONFIDENCE["english"])
-                query_terms.append(word)
-            query_tokens = tokenize(" ".join(t for t in query_terms if t not in missed), normalized=True)
-        for t in query_terms:
-            mapping = None if t in alternatives else vocabulary.map_word(t)
-            if mapping is not None:
-                alternatives[t] = (mapping.alternatives, mapping.confidence)
-        for stand_ins, _ in alternatives.values():
-            query_tokens += [a for a in stand_ins if a not in query_tokens]
-        weights = {t: self._weight(store, t, alternatives) for t in query_terms}
-        result = SearchResult(question, normalized, [], False, query_terms=query_terms,
-                              term_weights=weights, chinese=chinese, years=YEAR.findall(normalized),
-                              alternatives=alternatives,
-                              unknown=frozenset(t for t in query_terms if not vocabulary.known_in_parts(t)
-                                                and alternatives.get(t, ((), 0.0))[1] < TRUSTED))
-        if not store.ids:
-            result.reason = "empty"
+        k = k or self.settings.top_k
+        snapshot = self._current()
+        query = analyse(question, snapshot.keyword, snapshot.vocabulary, self.tunables.unknown_weight)
+        result = SearchResult(question, query.normalized, [], query_terms=query.terms,
+                              term_weights=query.weights, chinese=query.chinese, years=query.years,
+                              alternatives=query.alternatives, unknown=query.unknown)
+        if not snapshot.ids:
+            result.refusal = Refusal.EMPTY_KNOWLEDGE_BASE
             return result
+        fused = self._fuse(query, snapshot)
+        # Only the candidates that can still reach the top k are read from the store.
+        fetched = self._store.fetch([cid for cid, _ in (fused if query.years else fused[: k + self.tunables.fetch_margin])])
+        if query.years:
+            fused = prefer_asked_year(fetched, fused, query.years)
+        result.passages = self._passages(query, fused, fetched, k)
+        result.refusal, result.missing_years = self._judge(query, result.passages, snapshot.keyword)
+        return result
 
-        n = min(s.candidates, len(store.ids))
-        keyword_hits = store.keyword.search(expand_synonyms(query_tokens), n)
-        dense_hits = self._dense(question, n)
-        dense_sim = dict(dense_hits)
-        keyword_score = {store.ids[row]: score for row, score in keyword_hits}
-        fused = reciprocal_rank_fusion(
-            [[store.ids[row] for row, _ in keyword_hits], [cid for cid, _ in dense_hits]]
-        )
-        # Only the candidates that can still reach the top k are read from Chroma.
-        fetched = self._fetch([cid for cid, _ in (fused if result.years else fused[: k + 5])])
-        if result.years:
-            fused = self._prefer_asked_year(fetched, fused, result.years)
-        best_possible = 2.0 / (RRF_K + 1)
+    def _fuse(self, query: Query, snapshot: KeywordSnapshot) -> list[tuple[str, float]]:
+        """BM25 and dense candidates, fused by reciprocal rank."""
+        n = min(self.settings.candidates, len(snapshot.ids))
+        keyword_hits = snapshot.keyword.search(expand_synonyms(query.tokens), n)
+        dense_hits = self._store.dense_query(self.embeddings.embed_query(query.question), n)
+        return reciprocal_rank_fusion(
+            [[snapshot.ids[row] for row, _ in keyword_hits], [cid for cid, _ in dense_hits]], k=self.tunables.rrf_k)
+
+    def _passages(self, query: Query, fused: list, fetched: dict[str, StoredChunk], k: int) -> list[Passage]:
+        best_possible = 2.0 / (self.tunables.rrf_k + 1)
+        passages: list[Passage] = []
         for cid, score in fused:
-            if len(result.passages) == k:
+            if len(passages) == k:
                 break
             if cid not in fetched:  # deleted since the keyword index was built
                 continue
-            text, meta = fetched[cid]
-            p = _passage(cid, text, meta)
-            p.rank, p.score = len(result.passages) + 1, round(score / best_possible, 4)
-            p.dense = dense_sim.get(cid)
-            p.keyword = keyword_score.get(cid)
-            search_text = passage_search_text(meta.get("title", ""), meta.get("section", ""), text)
-            p.coverage = round(coverage(query_terms, weights, search_text, alternatives), 4)
+            chunk = fetched[cid]
+            p = _passage(chunk)
+            p.rank, p.score = len(passages) + 1, round(score / best_possible, 4)
+            search_text = passage_search_text(chunk.meta.get("title", ""), chunk.meta.get("section", ""), chunk.text)
+            p.coverage = round(coverage(query.terms, query.weights, search_text, query.alternatives), 4)
             # Lexical coverage, not the dense score, decides relevance: e5 gives unrelated
             # Chinese questions about the same cosine as related ones (measured on seed.jsonl).
             p.relevance = p.coverage
-            result.passages.append(p)
+            passages.append(p)
+        return passages
 
-        missing_years = [y for y in result.years if store.keyword.idf(y) >= store.keyword.idf("")]
-        best = max((p.relevance for p in result.passages), default=0.0)
+    def _judge(self, query: Query, passages: list[Passage], keyword: KeywordIndex) -> tuple[Refusal | None, list[str]]:
+        """A year no document mentions, or too little of the question covered: refuse."""
+        missing_years = [y for y in query.years if keyword.idf(y) >= keyword.idf("")]
         if missing_years:
-            result.reason = "year:" + ",".join(missing_years)
-        elif best < s.min_relevance:
-            result.reason = "low"
-        else:
-            result.relevant = True
-        return result
-
-    @staticmethod
-    def _prefer_asked_year(fetched: dict[str, tuple[str, dict]], fused: list, years: list[str]) -> list:
-        """Move passages whose section is about another year below the rest (order kept otherwise)."""
-        def conflicts(cid: str) -> bool:
-            if cid not in fetched:
-                return False
-            m = fetched[cid][1]
-            years_here = context_years(m.get("title", ""), m.get("section", ""))
-            return bool(years_here) and not any(y in years_here for y in years)
-
-        return sorted(fused, key=lambda item: conflicts(item[0]))
-
-    @staticmethod
-    def _weight(store: _Store, term: str, alternatives: dict[str, tuple[tuple[str, ...], float]]) -> float:
-        """A question word's coverage weight: its own IDF weight, its stand-ins' when it has them
-        and is no word of the knowledge base (an English word), a share of it when it is unknown."""
-        if term in alternatives and not store.vocabulary.known(term):
-            own = store.keyword.term_weight(term)
-            return min(own, max(store.keyword.term_weight(a) for a in alternatives[term][0]))
-        if store.vocabulary.known(term):
-            return store.keyword.term_weight(term)
-        return store.keyword.term_weight(term) * UNKNOWN_WEIGHT
-
-    def _dense(self, question: str, n: int) -> list[tuple[str, float]]:
-        vector = self.embeddings.embed_query(question)
-        res = self._collection.query(query_embeddings=[vector], n_results=n, include=["distances"])
-        return [(cid, 1.0 - float(d)) for cid, d in zip(res["ids"][0], res["distances"][0])]
+            return Refusal.YEAR_NOT_COVERED, missing_years
+        if max((p.relevance for p in passages), default=0.0) < self.settings.min_relevance:
+            return Refusal.NOTHING_RELEVANT, []
+        return None, []
 
 
-def _passage(cid: str, text: str, m: dict[str, Any]) -> Passage:
+def analyse(question: str, keyword: KeywordIndex, vocabulary: VocabularyMap, unknown_weight: float) -> Query:
+    """Normalise the question, find its content words (through the glossary and CC-CEDICT for English)
+    and the knowledge-base words that stand for the ones it lacks (retrieval.meaning)."""
+    normalized = normalize_text(question)
+    chinese = is_mostly_chinese(normalized)
+    alternatives: dict[str, tuple[tuple[str, ...], float]] = {}
+    if chinese:
+        query_terms = [t for t in terms(normalized, normalized=True) if t not in QUESTION_WORDS]
+        query_tokens = tokenize(normalized, normalized=True)
+    else:
+        missed: list[str] = []
+        query_terms, _, _ = english_terms(normalized, missed)
+        # Words the glossary lacks go through the dictionary; each stays one question word whose
+        # Chinese renderings stand in for it. A word found in neither stays a question word that
+        # nothing matches, weighed like an unknown Chinese word, so both languages follow one rule.
+        for word in dict.fromkeys(missed):
+            renderings = vocabulary.english(word) if len(word) > 2 else []
+            if renderings:
+                alternatives[word] = (tuple(renderings), CONFIDENCE["english"])
+            query_terms.append(word)
+        query_tokens = tokenize(" ".join(t for t in query_terms if t not in missed), normalized=True)
+    for t in query_terms:
+        mapping = None if t in alternatives else vocabulary.map_word(t)
+        if mapping is not None:
+            alternatives[t] = (mapping.alternatives, mapping.confidence)
+    for stand_ins, _ in alternatives.values():
+        query_tokens += [a for a in stand_ins if a not in query_tokens]
+    weights = {t: _weight(keyword, vocabulary, t, alternatives, unknown_weight) for t in query_terms}
+    unknown = frozenset(t for t in query_terms if not vocabulary.known_in_parts(t)
+                        and alternatives.get(t, ((), 0.0))[1] < TRUSTED)
+    return Query(question, normalized, chinese, query_terms, query_tokens, weights, YEAR.findall(normalized),
+                 alternatives, unknown)
+
+
+def _weight(keyword: KeywordIndex, vocabulary: VocabularyMap, term: str,
+            alternatives: dict[str, tuple[tuple[str, ...], float]], unknown_weight: float) -> float:
+    """A question word's coverage weight: its IDF weight; its stand-ins' when it is no word of the
+    knowledge base but has them (an English word); a share of it when nothing can match it (老板,
+    从头到尾), since its full weight would refuse every question asked in everyday words. Whether the
+    asked attribute itself is missing is judged apart (retrieval.answer)."""
+    if vocabulary.known(term):
+        return keyword.term_weight(term)
+    if term in alternatives:
+        return min(keyword.term_weight(term), max(keyword.term_weight(a) for a in alternatives[term][0]))
+    return keyword.term_weight(term) * unknown_weight
+
+
+def prefer_asked_year(fetched: dict[str, StoredChunk], fused: list, years: list[str]) -> list:
+    """Move passages whose section is about another year below the rest (order kept otherwise)."""
+    def conflicts(cid: str) -> bool:
+        if cid not in fetched:
+            return False
+        m = fetched[cid].meta
+        years_here = context_years(m.get("title", ""), m.get("section", ""))
+        return bool(years_here) and not any(y in years_here for y in years)
+
+    return sorted(fused, key=lambda item: conflicts(item[0]))
+
+
+def _passage(chunk: StoredChunk) -> Passage:
+    m = chunk.meta
     section = m.get("section", "")
     if m.get("page"):  # PDFs: citations name the page
         section = f"{section} · 第{m['page']}页" if section else f"第{m['page']}页"
-    return Passage(id=cid, text=text, source=m.get("source", ""), title=m.get("title", ""),
+    return Passage(id=chunk.id, text=chunk.text, source=m.get("source", ""), title=m.get("title", ""),
                    section=section, start=int(m.get("start", 0)), end=int(m.get("end", 0)))
-
-
-def context_years(title: str, section: str) -> list[str]:
-    """Years a passage is about: its section path's, else its document title's."""
-    return YEAR.findall(section) or YEAR.findall(title)
 
 
 def coverage(query_terms: list[str], weights: dict[str, float], text: str,
@@ -368,22 +288,3 @@ def coverage(query_terms: list[str], weights: dict[str, float], text: str,
         elif t in alternatives and any(alt in text for alt in alternatives[t][0]):
             found += weights.get(t, 0.0) * alternatives[t][1]
     return found / total
-
-
-class HybridRetriever(BaseRetriever):
-    """LangChain retriever over :class:`HybridSearcher`; scores go in each Document's metadata."""
-
-    searcher: Any
-    k: int = 5
-
-    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
-        result = self.searcher.search(query, self.k)
-        return [
-            Document(
-                page_content=p.text,
-                id=p.id,
-                metadata={"source": p.source, "section": p.section, "start": p.start, "end": p.end,
-                          "rank": p.rank, "score": p.score, "relevance": p.relevance},
-            )
-            for p in result.passages
-        ]

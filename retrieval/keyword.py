@@ -47,7 +47,7 @@ class KeywordIndex:
 
     @classmethod
     def build(cls, corpus_tokens: list[list[str]]) -> "KeywordIndex":
-        """Index already-tokenised passages (see retrieval.normalize.passage_tokens)."""
+        """Index already-tokenised passages (see text.normalize.passage_tokens)."""
         if not any(corpus_tokens):
             return cls(None)
         bm25 = bm25s.BM25()

@@ -28,6 +28,8 @@ log = logging.getLogger(__name__)
 
 PROMPTS_DIR = PROJECT_ROOT / "prompts"
 REFUSAL_LLM = "资料中没有找到与该问题相关的内容，无法据此回答。"
+# The model's reply is free text: a reply opening like the refusal the prompt asks for is one.
+REFUSAL_OPENING = "资料中没有找到与该问题相关"
 _CITATION = re.compile(r"\[(\d{1,3})\]")
 # Digits (with decimals and %), and Chinese numerals of two or more characters (一 alone is a word: 唯一, 一流).
 _NUMBER = re.compile(r"\d+(?:\.\d+)?%?|[零〇一二两三四五六七八九十百千万亿]{2,}")
@@ -60,12 +62,17 @@ class Grounding:
         return {"ok": self.ok, "problems": list(self.problems)}
 
 
+def is_model_refusal(text: str) -> bool:
+    """True when the model answered with the refusal its prompt asks for."""
+    return text.lstrip().startswith(REFUSAL_OPENING)
+
+
 def check_grounding(answer: str, passages: list[str]) -> Grounding:
     """Check an LLM answer against the numbered passages it was given."""
     text = unicodedata.normalize("NFKC", answer).strip()
     if not text:
         return Grounding(False, ["回答为空"])
-    if text.startswith(REFUSAL_LLM[:12]):
+    if is_model_refusal(text):
         return Grounding(True)
     problems: list[str] = []
     cited = [int(n) for n in _CITATION.findall(text)]
@@ -121,7 +128,10 @@ def make_chat_model(settings: Settings) -> BaseChatModel | None:
 class Generation:
     text: str
     grounding: Grounding
-    attempts: int
+
+    @property
+    def refused(self) -> bool:
+        return is_model_refusal(self.text)
 
 
 class LLMGenerator:
@@ -158,11 +168,11 @@ class LLMGenerator:
             raise LLMUnavailable("empty reply")
         grounding = check_grounding(first, texts)
         if grounding.ok:
-            return Generation(first.strip(), grounding, 1)
+            return Generation(first.strip(), grounding)
         retry = messages + [AIMessage(first), HumanMessage(load_prompt("retry").format(
             problems="\n".join(f"- {p}" for p in grounding.problems)))]
         second = self._invoke(retry)
-        return Generation(second, check_grounding(second, texts), 2)
+        return Generation(second, check_grounding(second, texts))
 
     def condense(self, previous: list[str], question: str) -> str:
         prompt = load_prompt("condense").format(history="\n".join(previous[-3:]), question=question)

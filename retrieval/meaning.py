@@ -28,7 +28,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Callable
 
-from retrieval.normalize import STOPWORDS, synonym_groups
+from text.normalize import STOPWORDS, synonym_groups
 
 MAX_ALTERNATIVES = 4  # more than this and a word maps onto noise
 ABBREVIATION_SPAN = (2, 4)  # lengths of words read as abbreviations

@@ -29,6 +29,13 @@ def use_env(monkeypatch: pytest.MonkeyPatch, **values: str) -> None:
     settings_module.get_settings.cache_clear()
 
 
+def pytest_collection_modifyitems(items):
+    """Every browser test is also slow: `-m "not slow"` never opens a browser."""
+    for item in items:
+        if item.get_closest_marker("browser") and not item.get_closest_marker("slow"):
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(autouse=True)
 def _fresh_settings():
     settings_module.get_settings.cache_clear()
@@ -43,7 +50,7 @@ def corpus_kb(tmp_path_factory: pytest.TempPathFactory):
     old = os.environ.get("ZONEQA_DATA")
     os.environ["ZONEQA_DATA"] = str(data)
     settings_module.get_settings.cache_clear()
-    from ingest.index import sync_knowledge_base
+    from ingest.sync import sync_knowledge_base
 
     report = sync_knowledge_base([CORPUS], kb="default", progress=False)
     assert report.files_written == 1 and report.chunks_total > 10
@@ -93,17 +100,23 @@ def wait_for_port(port: int, timeout: float = 60) -> None:
     raise TimeoutError(f"nothing listening on 127.0.0.1:{port}")
 
 
-def start_app(data: Path, *extra: str, env: dict[str, str] | None = None) -> tuple[subprocess.Popen, str]:
-    """`python app.py` on a free loopback port with its own data dir; returns the process and its URL."""
+def start_app(data: Path, *extra: str, env: dict[str, str] | None = None,
+              log: Path | None = None) -> tuple[subprocess.Popen, str]:
+    """`python app.py` on a free loopback port with its own data dir; returns the process and its URL.
+    Pass ``log`` when the app will write much (e.g. a traceback per refused request): an unread pipe would
+    fill up and block the server."""
     port = free_port()
     full_env = {**os.environ, "ZONEQA_DATA": str(data), **(env or {})}
+    out = open(log, "w", encoding="utf-8") if log else subprocess.PIPE
     proc = subprocess.Popen([sys.executable, "app.py", "--port", str(port), *extra], cwd=ROOT, env=full_env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                            stdout=out, stderr=subprocess.STDOUT, text=True)
+    if log:
+        out.close()  # the child holds its own copy
     try:
         wait_for_port(port, timeout=180)
     except TimeoutError as exc:
         proc.kill()
-        raise AssertionError(proc.stdout.read()) from exc
+        raise AssertionError(log.read_text(encoding="utf-8") if log else proc.stdout.read()) from exc
     return proc, f"http://127.0.0.1:{port}"
 
 

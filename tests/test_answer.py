@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from retrieval.answer import _answer_cues, _score_sentences, compose_answer
 from retrieval.hybrid import Passage, SearchResult
-from retrieval.normalize import normalize_text, terms
+from text.normalize import normalize_text, terms
 
 
 def _result(question: str, *texts: str, title: str = "", sources: list[str] | None = None) -> SearchResult:
@@ -16,7 +16,7 @@ def _result(question: str, *texts: str, title: str = "", sources: list[str] | No
                 section="", start=0, end=len(text), rank=i, score=1.0 / i, relevance=0.9)
         for i, text in enumerate(texts, 1)
     ]
-    return SearchResult(question, normalized, passages, True, query_terms=query_terms,
+    return SearchResult(question, normalized, passages, query_terms=query_terms,
                         term_weights={t: 1.0 for t in query_terms})
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from retrieval.answerability import AskedKind, asked, supplies
-from retrieval.normalize import normalize_text
+from text.normalize import normalize_text
+from text.questions import AskedKind, asked, supplies
 from tests.conftest import use_env
 
 NOTICE = """# 青枫湾高新区企业服务须知
@@ -37,7 +37,7 @@ def service_kb(tmp_path_factory):
     old = os.environ.get("ZONEQA_DATA")
     os.environ["ZONEQA_DATA"] = str(data)
     settings_module.get_settings.cache_clear()
-    from ingest.index import sync_knowledge_base
+    from ingest.sync import sync_knowledge_base
 
     sync_knowledge_base([docs], kb="service", progress=False)
     yield data
@@ -89,7 +89,7 @@ def test_colloquial_word_mapped_by_meaning(ask, service_kb):
     from retrieval.ask import Assistant
 
     searcher = Assistant().searcher("service")
-    vocabulary = searcher._current_store().vocabulary
+    vocabulary = searcher._current().vocabulary
     assert "打官司" not in NOTICE
     mapping = vocabulary.map_word("打官司")  # 词林 puts it with 诉讼
     assert mapping is not None and "诉讼" in mapping.alternatives
@@ -100,7 +100,7 @@ def test_colloquial_word_mapped_by_meaning(ask, service_kb):
 def test_english_word_mapped_through_the_dictionary(ask):
     from retrieval.ask import Assistant
 
-    vocabulary = Assistant().searcher("service")._current_store().vocabulary
+    vocabulary = Assistant().searcher("service")._current().vocabulary
     assert "著作权" in vocabulary.english("copyright")  # not in glossary_en.txt: CC-CEDICT
     answer = ask("How much funding is given per software copyright registration?")
     assert not answer.refused and "300元" in answer.answer

@@ -5,7 +5,7 @@ import json
 import pytest
 
 from retrieval.answer import MASKED_NOTE, REFUSAL
-from retrieval.ask import QuestionError
+from errors import QuestionError
 from tests.conftest import run_cli
 
 ANSWER_KEYS = {"question", "answer", "refused", "citations", "passages", "timings_ms", "generator", "grounding"}
@@ -74,6 +74,7 @@ def test_huge_question_is_truncated_with_a_note(assistant):
     assert a.question == q.strip()
 
 
+@pytest.mark.slow
 def test_cli_json_has_exactly_the_contract_keys(corpus_kb):
     env = {"ZONEQA_DATA": str(corpus_kb)}
     r = run_cli("-m", "retrieval.ask", "2023年道路建设有什么计划？", "--json", "-k", "3", env=env)
@@ -87,6 +88,7 @@ def test_cli_json_has_exactly_the_contract_keys(corpus_kb):
     assert obj["citations"][0]["n"] == 1 and "[1]" in obj["answer"]
 
 
+@pytest.mark.slow
 def test_cli_readable_output_and_errors(corpus_kb):
     env = {"ZONEQA_DATA": str(corpus_kb)}
     r = run_cli("-m", "retrieval.ask", "新增科技小巨人企业多少家？", env=env)
@@ -96,11 +98,3 @@ def test_cli_readable_output_and_errors(corpus_kb):
     missing = run_cli("-m", "retrieval.ask", "问题", "--kb", "nosuchkb", env=env)
     assert missing.returncode == 2 and "不存在" in missing.stderr
 
-
-def test_langchain_retriever_interface(assistant):
-    from retrieval.hybrid import HybridRetriever
-
-    docs = HybridRetriever(searcher=assistant.searcher(), k=3).invoke("高新贷批复发放")
-    assert len(docs) == 3
-    assert "高新贷" in docs[0].page_content
-    assert docs[0].metadata["rank"] == 1 and docs[0].metadata["section"]

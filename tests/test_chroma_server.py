@@ -11,6 +11,8 @@ import pytest
 
 from tests.conftest import ROOT, free_port, post_json, run_cli, start_app, stop_app, wait_for_port
 
+pytestmark = pytest.mark.slow  # starts apps, CLIs or servers as subprocesses
+
 
 @pytest.fixture
 def chroma_server(tmp_path):

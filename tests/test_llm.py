@@ -8,6 +8,7 @@ import pytest
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 
 from retrieval.llm import REFUSAL_LLM, check_grounding, count_tokens
+from retrieval.schema import Delta, Final
 from tests.conftest import use_env
 from tests.fake_openai import FakeOpenAI, Reply, passage_number
 
@@ -53,7 +54,7 @@ def test_a_number_not_in_the_passages_is_retried_then_replaced(llm_assistant, ll
     assert a.generator == "extractive" and a.grounding["ok"] is False
     assert any("1200" in p for p in a.grounding["problems"])
     assert "1200" not in a.answer and "专业人才近*人" in a.answer
-    assert any("未通过核对" in n for n in a.notices)
+    assert any("未通过核对" in n.text for n in a.notices)
 
 
 def test_a_retry_that_fixes_the_answer_is_accepted(llm_assistant, llm_server):
@@ -84,7 +85,7 @@ def test_endpoint_failures_fall_back_to_extractive(llm_assistant, llm_server, re
     llm_server.script = lambda body: reply
     a = llm_assistant.ask(PATENT_Q)
     assert a.generator == "extractive" and "专业人才近*人" in a.answer
-    assert any("暂时不可用" in n for n in a.notices)
+    assert any("暂时不可用" in n.text for n in a.notices)
 
 
 def test_a_hang_past_the_timeout_falls_back_in_time(llm_assistant, llm_server):
@@ -92,7 +93,7 @@ def test_a_hang_past_the_timeout_falls_back_in_time(llm_assistant, llm_server):
     t0 = time.perf_counter()
     a = llm_assistant.ask(PATENT_Q)
     assert time.perf_counter() - t0 < 5  # ZONEQA_LLM_TIMEOUT=2
-    assert a.generator == "extractive" and any("暂时不可用" in n for n in a.notices)
+    assert a.generator == "extractive" and any("暂时不可用" in n.text for n in a.notices)
 
 
 def test_nothing_relevant_means_no_model_call(llm_assistant, llm_server):
@@ -109,13 +110,13 @@ def test_the_model_may_refuse(llm_assistant, llm_server):
 def test_streaming_shows_tokens_then_the_guarded_final(llm_assistant, llm_server):
     llm_server.script = _cited("国家专利审查协作分中心已集聚专业人才近*人（原文中该数字以“*”隐去）[{n}]。")
     events = list(llm_assistant.ask_stream(PATENT_Q))
-    deltas = [p for kind, p in events if kind == "delta"]
-    assert len(deltas) > 3 and events[-1][0] == "final"
-    assert events[-1][1].generator == "llm" and "".join(deltas) == events[-1][1].answer
+    deltas = [e.text for e in events if isinstance(e, Delta)]
+    assert len(deltas) > 3 and isinstance(events[-1], Final)
+    assert events[-1].answer.generator == "llm" and "".join(deltas) == events[-1].answer.answer
     llm_server.script = _cited("专业人才近999人[{n}]。")
     events = list(llm_assistant.ask_stream(PATENT_Q))
-    final = events[-1][1]
-    assert "999" in "".join(p for kind, p in events if kind == "delta")
+    final = events[-1].answer
+    assert "999" in "".join(e.text for e in events if isinstance(e, Delta))
     assert final.generator == "extractive" and "999" not in final.answer
 
 
@@ -166,9 +167,10 @@ def test_a_dead_endpoint_falls_back(corpus_kb, monkeypatch):
 
     a = Assistant().ask(PATENT_Q)
     assert a.generator == "extractive" and "专业人才近*人" in a.answer
-    assert any("暂时不可用" in n for n in a.notices)
+    assert any("暂时不可用" in n.text for n in a.notices)
 
 
+@pytest.mark.slow
 def test_openai_api_streams_model_tokens_and_replaces_a_failed_answer(corpus_kb, llm_server):
     from openai import OpenAI
 

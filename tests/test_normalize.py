@@ -1,4 +1,4 @@
-from retrieval.normalize import english_terms, expand_synonyms, match_key, normalize_text, terms, tokenize
+from text.normalize import english_terms, expand_synonyms, match_key, normalize_text, terms, tokenize
 
 
 def test_traditional_and_full_width_are_normalised():

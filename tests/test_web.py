@@ -15,6 +15,8 @@ import pytest
 
 from tests.conftest import ROOT, post_json as _post, start_app as _start, stop_app as _stop
 
+pytestmark = pytest.mark.slow  # starts apps, CLIs or servers as subprocesses
+
 PATENT_Q = "国家专利审查协作分中心有多少专业人才？"
 
 
@@ -98,7 +100,7 @@ def test_gradio_client_gets_a_cited_answer(server):
     from gradio_client import Client
 
     client = Client(server + "/", verbose=False)
-    result = client.predict(PATENT_Q, [], "default", api_name="/ask")
+    result = client.predict(PATENT_Q, "default", api_name="/ask")  # the history is the session's own
     content = result[0][-1]["content"]
     text = content if isinstance(content, str) else "".join(part.get("text", "") for part in content)
     assert "专业人才近" in text and "[1" in text
@@ -149,14 +151,41 @@ def _ask_in_page(page, question: str) -> None:
     box.press("Enter")
 
 
+# True once the chat's text has not changed for 300 ms: a streamed answer has finished.
+_CHAT_QUIET = """() => {
+  const text = [...document.querySelectorAll('#zq-chat .bot, #zq-chat .user')].map(m => m.innerText).join('|');
+  const now = Date.now();
+  if (window.__zqText !== text) { window.__zqText = text; window.__zqSince = now; return false; }
+  return now - window.__zqSince >= 300;
+}"""
+
+
+def _wait_until_quiet(page) -> None:
+    """Wait for the chat to stop changing (a condition, not a fixed sleep)."""
+    page.wait_for_function(_CHAT_QUIET, timeout=60000, polling=100)
+
+
+def _api_until(url: str, question: str, done, timeout: float = 30) -> dict:
+    """Ask over the API (same Assistant as the page) until ``done(body)``: the app has seen a change."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while True:
+        status, body = _post(f"{url}/api/ask", {"question": question})
+        if (status == 200 and done(body)) or time.monotonic() > deadline:
+            return body
+        time.sleep(0.3)
+
+
 def _wait_for_answer(page, n: int) -> None:
     """Wait until the n-th answer has finished streaming (a new question is ignored while one streams)."""
     page.wait_for_function(
         f"(() => {{ const b = document.querySelectorAll('#zq-chat .bot'); return b.length >= {n} && b[{n} - 1].innerText.includes('隐去'); }})()",
         timeout=60000)
-    page.wait_for_timeout(500)  # the event ends just after its last streamed update
+    _wait_until_quiet(page)  # the event ends just after its last streamed update
 
 
+@pytest.mark.browser
 def test_browser_chat_answers_with_an_openable_source(server, tmp_path):
     from playwright.sync_api import sync_playwright
 
@@ -183,6 +212,7 @@ def test_browser_chat_answers_with_an_openable_source(server, tmp_path):
     assert outside == [], f"the page reached outside the server: {outside[:5]}"
 
 
+@pytest.mark.browser
 def test_browser_escapes_html_and_survives_bad_input(server, tmp_path):
     from playwright.sync_api import sync_playwright
 
@@ -194,7 +224,7 @@ def test_browser_escapes_html_and_survives_bad_input(server, tmp_path):
         _open(page, server)
         _ask_in_page(page, '<img src=x onerror="alert(1)"><script>alert(2)</script>高新贷发放了多少？')
         page.wait_for_function("document.querySelectorAll('#zq-chat .bot').length >= 1", timeout=60000)
-        page.wait_for_timeout(1500)
+        _wait_until_quiet(page)
         assert dialogs == []
         assert page.locator("#zq-chat img[src='x']").count() == 0
         assert "<script>alert(2)</script>" in page.locator("#zq-chat .user").last.inner_text()
@@ -209,6 +239,7 @@ def test_browser_escapes_html_and_survives_bad_input(server, tmp_path):
     assert dialogs == []
 
 
+@pytest.mark.browser
 def test_browser_follow_up_feedback_and_clear(server, corpus_kb):
     from playwright.sync_api import sync_playwright
 
@@ -259,6 +290,7 @@ def test_api_figures(server):
         assert err.code == 404 and "不存在" in json.loads(err.read())["error"]
 
 
+@pytest.mark.browser
 def test_browser_figure_lookup_tab_with_export(server, tmp_path):
     from openpyxl import load_workbook
     from playwright.sync_api import sync_playwright
@@ -293,6 +325,7 @@ def test_browser_figure_lookup_tab_with_export(server, tmp_path):
     assert "新启动道路" in csv_text
 
 
+@pytest.mark.browser
 def test_browser_document_with_html_is_shown_as_text(tmp_path):
     """A document carrying <script> and an onerror image must not run or break the page when cited."""
     from playwright.sync_api import sync_playwright
@@ -312,7 +345,7 @@ def test_browser_document_with_html_is_shown_as_text(tmp_path):
             _open(page, url)
             _ask_in_page(page, "测试补贴最高多少？")
             page.wait_for_function("document.querySelector('#zq-sources details') !== null", timeout=60000)
-            page.wait_for_timeout(1000)
+            _wait_until_quiet(page)
             panel = page.locator("#zq-sources").inner_text()
             assert "<script>alert('doc')</script>" in panel and "恶意<b>文件.txt" in panel
             assert page.locator("#zq-sources script, #zq-sources img, #zq-chat img[src='x']").count() == 0
@@ -348,6 +381,7 @@ def test_upload_names_sizes_and_credentials_are_checked(tmp_path, monkeypatch):
     assert written == {"ok.txt", "big.txt", "data/uploads/default/ok.txt"}  # nothing outside the data dir
 
 
+@pytest.mark.browser
 def test_browser_admin_upload_ask_delete(tmp_path):
     from playwright.sync_api import sync_playwright
 
@@ -368,18 +402,21 @@ def test_browser_admin_upload_ask_delete(tmp_path):
             page.locator("#zq-admin-password input, #zq-admin-password textarea").first.fill("wrong")
             page.locator("#zq-admin-upload").click()
             page.wait_for_selector("text=管理员用户名或密码不正确", timeout=60000)
+            # A refused upload's temporary files are deleted and the file list emptied: choose it again.
+            page.locator("#zq-admin-files input[type=file]").set_input_files(str(upload))
             page.locator("#zq-admin-password input, #zq-admin-password textarea").first.fill("pw")
             page.locator("#zq-admin-upload").click()
             page.wait_for_function("document.querySelector('#zq-admin-docs').innerText.includes('新政策.txt')",
                                    timeout=120000)
 
             page.get_by_role("tab", name="智能问答").click()
-            page.wait_for_timeout(2500)  # searchers notice a changed knowledge base within 2 s
+            # Searchers notice a changed knowledge base within 2 s: wait until the app answers from it.
+            assert "70%" in _api_until(url, "初创企业首年租金补贴比例是多少？", lambda b: "70%" in b["answer"])["answer"]
             _ask_in_page(page, "初创企业首年租金补贴比例是多少？")
             page.wait_for_function(
                 "(() => { const b = [...document.querySelectorAll('#zq-chat .bot')].pop(); return b && b.innerText.includes('70%'); })()",
                 timeout=60000)
-            page.wait_for_timeout(800)
+            _wait_until_quiet(page)
 
             page.get_by_role("tab", name="知识库管理").click()
             page.locator("#zq-admin-target input").first.fill("新政策.txt")
@@ -388,7 +425,7 @@ def test_browser_admin_upload_ask_delete(tmp_path):
             page.wait_for_selector("text=已删除 新政策.txt", timeout=60000)
 
             page.get_by_role("tab", name="智能问答").click()
-            page.wait_for_timeout(2500)
+            assert _api_until(url, "初创企业首年租金补贴比例是多少？", lambda b: b["refused"])["refused"]
             _ask_in_page(page, "初创企业首年租金补贴比例是多少？")
             page.wait_for_function("document.querySelector('#zq-sources .zq-notice') !== null", timeout=60000)
             browser.close()

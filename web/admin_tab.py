@@ -11,15 +11,18 @@ from pathlib import Path
 
 import gradio as gr
 
-from ingest.index import delete_document, list_documents, sync_knowledge_base
+from errors import ForbiddenError, ZoneQAError
 from ingest.loaders import SUPPORTED_SUFFIXES
+from ingest.manage import delete_document, list_documents
+from ingest.sync import sync_knowledge_base
 from settings import Settings, validate_kb_name
+from web.security import LoginThrottle
 
 log = logging.getLogger(__name__)
 HEADERS = ["文件", "片段数", "大小（字节）", "更新时间", "状态"]
 
 
-class AdminError(Exception):
+class AdminError(ForbiddenError):
     """A refused admin action; the message is for the user."""
 
 
@@ -85,60 +88,91 @@ def documents_table(settings: Settings, kb: str) -> list[list]:
             for r in list_documents(kb, settings)]
 
 
-def build_admin_tab(settings: Settings, default_kb: str) -> None:
-    """The tab's components and events, built inside the caller's Blocks."""
-
-    def message(kind: str, text: str) -> str:
-        return f'<div class="zq-{kind}">{html.escape(text)}</div>'
-
-    def refresh(kb: str):
+def discard_uploads(paths: list[str] | None) -> None:
+    """Delete Gradio's temporary copies of an admin upload once it is stored or refused: only files that
+    reach the knowledge base's upload folder are kept."""
+    for path in paths or []:
+        temp = Path(path)
+        temp.unlink(missing_ok=True)
         try:
-            rows = documents_table(settings, kb or default_kb)
-        except ValueError:  # an invalid knowledge-base name typed in
+            temp.parent.rmdir()  # Gradio keeps each upload in a folder of its own
+        except OSError:
+            pass
+
+
+def _message(kind: str, text: str) -> str:
+    return f'<div class="zq-{kind}">{html.escape(text)}</div>'
+
+
+class AdminActions:
+    """The tab's actions, apart from its layout; each returns (documents table, delete choices, status)."""
+
+    def __init__(self, settings: Settings, default_kb: str) -> None:
+        self.settings = settings
+        self.default_kb = default_kb
+        self.throttle = LoginThrottle(settings.admin_max_failures, settings.admin_lockout_s)
+
+    def authorize(self, user: str, password: str, request: gr.Request | None) -> None:
+        """The admin credentials, checked behind a per-client back-off on wrong passwords."""
+        client = request.client.host if request is not None and request.client else "unknown"
+        self.throttle.attempt(client, lambda: check_admin(self.settings, user, password), AdminError)
+
+    def refresh(self, kb: str):
+        try:
+            rows = documents_table(self.settings, kb or self.default_kb)
+        except ZoneQAError:  # an invalid knowledge-base name typed in
             rows = []
         return rows, gr.update(choices=[r[0] for r in rows])
 
-    def upload(user, password, files, kb, progress=gr.Progress(track_tqdm=True)):
-        kb = kb or default_kb
+    def upload(self, user, password, files, kb, request: gr.Request, progress=gr.Progress(track_tqdm=True)):
+        """Also empties the file list: its temporary files are gone, stored or refused."""
+        kb = kb or self.default_kb
         try:
-            check_admin(settings, user, password)
+            self.authorize(user, password, request)
             if not files:
                 raise AdminError("请先选择要上传的文件。")
-            stored, refused = store_uploads(settings, kb, [(Path(f).name, Path(f)) for f in files])
-            report = reindex(settings, kb, kb == default_kb) if stored else None
-        except (AdminError, ValueError) as exc:
-            return (*refresh(kb), message("notice", str(exc)))
+            stored, refused = store_uploads(self.settings, kb, [(Path(f).name, Path(f)) for f in files])
+            report = reindex(self.settings, kb, kb == self.default_kb) if stored else None
+        except ZoneQAError as exc:
+            return (*self.refresh(kb), _message("notice", exc.message), None)
         except Exception:
             log.exception("upload failed")
-            return (*refresh(kb), message("notice", "上传处理失败，请查看服务器日志。"))
+            return (*self.refresh(kb), _message("notice", "上传处理失败，请查看服务器日志。"), None)
+        finally:
+            discard_uploads(files)
         lines = [f"已上传：{'、'.join(stored)}" if stored else "没有文件被接受。"] + refused
         if report:
             lines += report.skipped + [report.summary()]
-        return (*refresh(kb), message("warning" if refused or (report and report.skipped) else "empty", "\n".join(lines)))
+        warn = refused or (report and report.skipped)
+        return (*self.refresh(kb), _message("warning" if warn else "empty", "\n".join(lines)), None)
 
-    def delete(user, password, source, kb):
-        kb = kb or default_kb
+    def delete(self, user, password, source, kb, request: gr.Request):
+        kb = kb or self.default_kb
         try:
-            check_admin(settings, user, password)
+            self.authorize(user, password, request)
             if not source:
                 raise AdminError("请选择要删除的文件。")
-            removed = delete_document(kb, source, settings)
-            (uploads_dir(settings, kb) / safe_upload_name(source)).unlink(missing_ok=True)
-        except (AdminError, FileNotFoundError, ValueError, LookupError) as exc:
-            return (*refresh(kb), message("notice", str(exc)))
-        return (*refresh(kb), message("empty", f"已删除 {source}（{removed} 个片段）。"))
+            removed = delete_document(kb, source, self.settings)
+            (uploads_dir(self.settings, kb) / safe_upload_name(source)).unlink(missing_ok=True)
+        except ZoneQAError as exc:
+            return (*self.refresh(kb), _message("notice", exc.message))
+        return (*self.refresh(kb), _message("empty", f"已删除 {source}（{removed} 个片段）。"))
 
-    def rebuild(user, password, kb, progress=gr.Progress(track_tqdm=True)):
-        kb = kb or default_kb
+    def rebuild(self, user, password, kb, request: gr.Request, progress=gr.Progress(track_tqdm=True)):
+        kb = kb or self.default_kb
         try:
-            check_admin(settings, user, password)
-            report = reindex(settings, kb, kb == default_kb)
-        except (AdminError, ValueError) as exc:
-            return (*refresh(kb), message("notice", str(exc)))
-        return (*refresh(kb), message("empty", report.summary()))
+            self.authorize(user, password, request)
+            report = reindex(self.settings, kb, kb == self.default_kb)
+        except ZoneQAError as exc:
+            return (*self.refresh(kb), _message("notice", exc.message))
+        return (*self.refresh(kb), _message("empty", report.summary()))
 
+
+def build_admin_tab(settings: Settings, default_kb: str) -> None:
+    """The tab's components and events, built inside the caller's Blocks."""
+    actions = AdminActions(settings, default_kb)
     if settings.admin is None:
-        gr.HTML(message("notice", "未设置管理员凭据（环境变量 ZONEQA_ADMIN=用户名:密码），管理功能已关闭。"))
+        gr.HTML(_message("notice", "未设置管理员凭据（环境变量 ZONEQA_ADMIN=用户名:密码），管理功能已关闭。"))
     with gr.Row():
         user = gr.Textbox(label="管理员用户名", elem_id="zq-admin-user", scale=1)
         password = gr.Textbox(label="密码", type="password", elem_id="zq-admin-password", scale=1)
@@ -148,13 +182,14 @@ def build_admin_tab(settings: Settings, default_kb: str) -> None:
     files = gr.File(label="上传文件（可多选）", file_count="multiple", elem_id="zq-admin-files")
     with gr.Row():
         upload_btn = gr.Button("上传并索引", variant="primary", elem_id="zq-admin-upload")
-        target = gr.Dropdown(choices=[r[0] for r in initial], label="要删除的文件", allow_custom_value=True, elem_id="zq-admin-target")
+        target = gr.Dropdown(choices=[r[0] for r in initial], label="要删除的文件", allow_custom_value=True,
+                             elem_id="zq-admin-target")
         delete_btn = gr.Button("删除", variant="stop", elem_id="zq-admin-delete")
         rebuild_btn = gr.Button("重新索引", elem_id="zq-admin-reindex")
     status = gr.HTML(elem_id="zq-admin-status")
     hidden = {"api_visibility": "private"}
     outputs = [docs, target, status]
-    upload_btn.click(upload, [user, password, files, kb], outputs, **hidden)
-    delete_btn.click(delete, [user, password, target, kb], outputs, **hidden)
-    rebuild_btn.click(rebuild, [user, password, kb], outputs, **hidden)
-    kb.submit(lambda k: (*refresh(k), ""), [kb], outputs, **hidden)
+    upload_btn.click(actions.upload, [user, password, files, kb], outputs + [files], **hidden)
+    delete_btn.click(actions.delete, [user, password, target, kb], outputs, **hidden)
+    rebuild_btn.click(actions.rebuild, [user, password, kb], outputs, **hidden)
+    kb.submit(lambda k: (*actions.refresh(k), ""), [kb], outputs, **hidden)

@@ -8,31 +8,23 @@ import json
 import logging
 import time
 import uuid
-from contextlib import contextmanager
 from typing import Any, Iterator
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, Field
 
-from ingest.index import KnowledgeBaseMissingError, ModelMismatchError, list_knowledge_bases
-from retrieval.ask import Assistant, QuestionError
+from errors import InputError, StoreUnavailableError, TooLongError, UnknownModelError, ZoneQAError
+from retrieval.ask import Assistant
 from retrieval.figures import FigureQuery, FigureTable
-from retrieval.schema import AnswerResult
+from retrieval.schema import AnswerResult, Delta, Final, StreamEvent
+from store import list_knowledge_bases
+from web.limits import MAX_KEYWORD_CHARS, check_question_length
 from web.render import answer_with_sources_text
 
 log = logging.getLogger(__name__)
 MODEL_PREFIX = "zoneqa"
 STREAM_PIECE = 8  # characters per streamed delta
-
-
-class ApiError(Exception):
-    """An error with an HTTP status and a message for the user."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
 
 
 class AskRequest(BaseModel):
@@ -52,38 +44,20 @@ class ChatRequest(BaseModel):
     stream: bool = False
 
 
-@contextmanager
-def api_errors():
-    """Map the expected failures of asking to ApiError with a clear Chinese message."""
-    try:
-        yield
-    except QuestionError as exc:
-        raise ApiError(400, str(exc)) from exc
-    except KnowledgeBaseMissingError as exc:
-        raise ApiError(404, str(exc)) from exc
-    except ModelMismatchError as exc:
-        raise ApiError(409, str(exc)) from exc
-    except ValueError as exc:  # an invalid knowledge-base name
-        raise ApiError(400, str(exc)) from exc
-
-
-def check_length(assistant: Assistant, question: str) -> None:
-    limit = assistant.settings.max_input_chars
-    if len(question) > limit:
-        raise ApiError(413, f"问题过长（{len(question)} 字），请精简到 {limit} 字以内。")
-
-
 def answer_or_raise(assistant: Assistant, question: str, kb: str | None, k: int | None = None) -> AnswerResult:
-    """Ask, mapping every expected failure to an ApiError."""
-    check_length(assistant, question)
-    with api_errors():
-        return assistant.ask(question, kb=kb, k=k)
+    """Ask; expected failures are ZoneQAErrors, which carry their HTTP status."""
+    check_question_length(assistant.settings, question)
+    return assistant.ask(question, kb=kb, k=k)
 
 
 def _text_of(message: ChatMessage) -> str:
-    if isinstance(message.content, list):
-        return "".join(part.get("text", "") for part in message.content if isinstance(part, dict))
-    return message.content or ""
+    """The message's text; a content part whose text is not a string is the client's error (400)."""
+    if not isinstance(message.content, list):
+        return message.content or ""
+    texts = [part.get("text", "") for part in message.content]
+    if not all(isinstance(text, str) for text in texts):
+        raise InputError("messages 中 content 的 text 字段必须是字符串。")
+    return "".join(texts)
 
 
 def _kb_of_model(model: str) -> str | None:
@@ -92,7 +66,7 @@ def _kb_of_model(model: str) -> str | None:
         return None
     prefix, _, kb = model.partition(":")
     if prefix != MODEL_PREFIX or not kb:
-        raise ApiError(404, f"未知的模型 {model!r}：请使用 {MODEL_PREFIX} 或 {MODEL_PREFIX}:知识库名")
+        raise UnknownModelError(f"未知的模型 {model!r}：请使用 {MODEL_PREFIX} 或 {MODEL_PREFIX}:知识库名")
     return kb
 
 
@@ -105,14 +79,9 @@ class FigureTables:
 
     def search(self, kb: str | None, query: FigureQuery) -> list[dict[str, Any]]:
         kb = kb or self._settings.default_kb
-        try:
-            if kb not in self._tables:
-                self._tables[kb] = FigureTable(kb, self._settings)
-            return self._tables[kb].search(query)
-        except KnowledgeBaseMissingError as exc:
-            raise ApiError(404, str(exc)) from exc
-        except ValueError as exc:
-            raise ApiError(400, str(exc)) from exc
+        if kb not in self._tables:
+            self._tables[kb] = FigureTable(kb, self._settings)
+        return self._tables[kb].search(query)
 
 
 def build_router(assistant: Assistant, figures: FigureTables | None = None) -> APIRouter:
@@ -122,14 +91,18 @@ def build_router(assistant: Assistant, figures: FigureTables | None = None) -> A
     @router.get("/api/figures")
     async def figure_lookup(q: str = "", year: str = "", kind: str = "", unit: str = "", section: str = "",
                             kb: str | None = None) -> dict[str, Any]:
-        if len(q) > 200:
-            raise ApiError(413, "关键词过长，请精简到 200 字以内。")
+        if len(q) > MAX_KEYWORD_CHARS:
+            raise TooLongError(f"关键词过长，请精简到 {MAX_KEYWORD_CHARS} 字以内。")
         rows = await asyncio.to_thread(figures.search, kb, FigureQuery(q, year, kind, unit, section))
         return {"query": q, "count": len(rows), "rows": rows}
 
     @router.get("/api/health")
-    def health() -> dict[str, Any]:
-        return {"status": "ok", "knowledge_bases": list_knowledge_bases(assistant.settings)}
+    def health():
+        try:
+            return {"status": "ok", "knowledge_bases": list_knowledge_bases(assistant.settings)}
+        except StoreUnavailableError as exc:
+            return JSONResponse({"status": "degraded", "error": exc.message, "knowledge_bases": []},
+                                status_code=exc.status)
 
     @router.post("/api/ask")
     async def ask(body: AskRequest) -> dict[str, Any]:
@@ -146,20 +119,16 @@ def build_router(assistant: Assistant, figures: FigureTables | None = None) -> A
         kb = _kb_of_model(body.model)
         users = [_text_of(m) for m in body.messages if m.role == "user"]
         if not users:
-            raise ApiError(400, "messages 中没有用户消息。")
+            raise InputError("messages 中没有用户消息。")
         question = await asyncio.to_thread(assistant.condense, users[:-1], users[-1])
         completion_id = f"chatcmpl-{uuid.uuid4().hex[:24]}"
         created = int(time.time())
         if body.stream:
             # Validation and search happen before the first byte, so bad input still gets a 4xx.
-            check_length(assistant, question)
+            check_question_length(assistant.settings, question)
             events = assistant.ask_stream(question, kb)
 
-            def first_event():
-                with api_errors():
-                    return next(events)
-
-            head = await asyncio.to_thread(first_event)
+            head = await asyncio.to_thread(next, events)
             return StreamingResponse(_stream(completion_id, created, body.model, itertools.chain([head], events)),
                                      media_type="text/event-stream")
         answer = await asyncio.to_thread(answer_or_raise, assistant, question, kb)
@@ -174,7 +143,7 @@ def build_router(assistant: Assistant, figures: FigureTables | None = None) -> A
     return router
 
 
-def _stream(completion_id: str, created: int, model: str, events: Iterator[tuple[str, Any]]) -> Iterator[str]:
+def _stream(completion_id: str, created: int, model: str, events: Iterator[StreamEvent]) -> Iterator[str]:
     """Server-sent chunks: the model's words as they come (when one writes), then the sources.
     If the guards replaced the streamed words, a notice and the replacement follow them."""
     def chunk(delta: dict[str, str], finish: str | None = None) -> str:
@@ -184,12 +153,12 @@ def _stream(completion_id: str, created: int, model: str, events: Iterator[tuple
 
     yield chunk({"role": "assistant", "content": ""})
     streamed, final = "", None
-    for kind, payload in events:
-        if kind == "delta":
-            streamed += payload
-            yield chunk({"content": payload})
-        else:
-            final = payload
+    for event in events:
+        if isinstance(event, Delta):
+            streamed += event.text
+            yield chunk({"content": event.text})
+        elif isinstance(event, Final):
+            final = event.answer
     text = answer_with_sources_text(final)
     if not streamed:
         rest = text
@@ -213,8 +182,8 @@ def install_error_handlers(app) -> None:
             return JSONResponse({"error": {"message": message, "type": kind, "code": status}}, status_code=status)
         return JSONResponse({"error": message}, status_code=status)
 
-    @app.exception_handler(ApiError)
-    async def _api_error(request: Request, exc: ApiError):
+    @app.exception_handler(ZoneQAError)
+    async def _zoneqa_error(request: Request, exc: ZoneQAError):
         return payload(request, exc.status, exc.message)
 
     @app.exception_handler(RequestValidationError)
@@ -222,3 +191,8 @@ def install_error_handlers(app) -> None:
         first = exc.errors()[0] if exc.errors() else {}
         where = ".".join(str(p) for p in first.get("loc", [])[1:])
         return payload(request, 422, f"请求格式不正确：{where} {first.get('msg', '')}".strip())
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception):
+        # Starlette logs the exception with its stack trace after this answer; the client sees none of it.
+        return payload(request, 500, "服务器内部错误，请稍后再试。")

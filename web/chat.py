@@ -6,13 +6,16 @@ import json
 import logging
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
 import gradio as gr
 
+from errors import ZoneQAError
 from retrieval.ask import Assistant
-from web.api import ApiError, api_errors, check_length
+from retrieval.schema import AnswerResult, Delta
+from web.limits import check_question_length
 from web.render import answer_markdown, escape_markdown, sources_html
 
 log = logging.getLogger(__name__)
@@ -61,66 +64,72 @@ class FeedbackLog:
             f.write(line + "\n")
 
 
-def build_chat_tab(assistant: Assistant, kbs: list[str], default_kb: str) -> None:
-    """The chat, built inside the caller's Blocks; ``kbs`` fills the selector (hidden when there is one)."""
-    feedback = FeedbackLog(assistant.settings.data_dir / "feedback.jsonl")
+class ChatSession:
+    """The chat's behaviour, apart from its layout: answer, record feedback, clear."""
 
-    def respond(message: str, history: list[dict], state: dict, kb: str) -> Iterator[tuple]:
+    def __init__(self, assistant: Assistant, default_kb: str) -> None:
+        self.assistant = assistant
+        self.default_kb = default_kb
+        self.feedback = FeedbackLog(assistant.settings.data_dir / "feedback.jsonl")
+
+    def respond(self, message: str, state: dict, kb: str) -> Iterator[tuple]:
+        """Outputs (chatbot, sources panel, state, input box) as the answer streams in.
+
+        The conversation shown is rebuilt from this session's own state, never taken from the client: a
+        client-sent history could carry file messages naming server paths (issue 11), and we only ever
+        show plain text we wrote ourselves.
+        """
         message = (message or "").strip()
-        state = dict(state or {"questions": [], "answers": []})
+        state = {**new_state(), **(state or {})}
         if not message:
             gr.Warning("请输入问题。")
-            yield history, gr.update(), state, message
+            yield state["history"], gr.update(), state, message
             return
-        standalone = assistant.condense(state["questions"], message)
-        history = list(history) + [{"role": "user", "content": escape_markdown(message)},
-                                   {"role": "assistant", "content": ""}]
+        standalone = self.assistant.condense(state["questions"], message)
+        history = state["history"] + [{"role": "user", "content": escape_markdown(message)},
+                                      {"role": "assistant", "content": ""}]
         answer, streamed = None, ""
         try:
-            check_length(assistant, standalone)
-            with api_errors():
-                for kind, payload in assistant.ask_stream(standalone, kb or default_kb):
-                    if kind == "delta":  # a language model writing: show its words as they come
-                        streamed += payload
-                        history[-1] = {"role": "assistant", "content": escape_markdown(streamed)}
-                        yield history, gr.update(), state, ""
-                    else:
-                        answer = payload
-        except ApiError as exc:
-            history[-1] = {"role": "assistant", "content": escape_markdown(f"⚠️ {exc.message}")}
-            yield history, sources_html(None), state, ""
+            check_question_length(self.assistant.settings, standalone)
+            for event in self.assistant.ask_stream(standalone, kb or self.default_kb):
+                if isinstance(event, Delta):  # a language model writing: show its words as they come
+                    streamed += event.text
+                    history[-1] = {"role": "assistant", "content": escape_markdown(streamed)}
+                    yield history, gr.update(), state, ""
+                else:
+                    answer = event.answer
+        except ZoneQAError as exc:  # a Chinese message for the user (store down, bad input, …)
+            yield _failed(history, escape_markdown(f"⚠️ {exc.message}"), state)
             return
         except Exception:  # never a stack trace in the page; the server keeps serving
             log.exception("answering failed")
-            history[-1] = {"role": "assistant", "content": "⚠️ 系统暂时无法回答，请稍后再试。"}
-            yield history, sources_html(None), state, ""
+            yield _failed(history, "⚠️ 系统暂时无法回答，请稍后再试。", state)
             return
+        yield from self._show(answer, message, standalone, history, state, streamed)
+
+    def _show(self, answer: AnswerResult, message: str, standalone: str, history: list[dict], state: dict,
+              streamed: str) -> Iterator[tuple]:
+        """The finished answer: at once when a model streamed it, else typed out in small steps."""
         state["questions"] = state["questions"] + [standalone]
         state["answers"] = state["answers"] + [answer.as_json()]
         full = answer_markdown(answer)
         if standalone != message:
             full += "\n\n" + escape_markdown(f"（按“{standalone}”理解）")
         panel = sources_html(answer)
+        state["history"] = history[:-1] + [{"role": "assistant", "content": full}]
         if streamed:  # the model's text, or the extractive answer that replaced it
             history[-1] = {"role": "assistant", "content": full}
             yield history, panel, state, ""
             return
-        # Stream the extractive answer; cut only outside a backslash escape so Markdown never shows half of one.
-        i = 0
-        while i < len(full):
-            if i:
-                time.sleep(STREAM_DELAY)
-            i = min(len(full), i + STREAM_STEP)
-            while i < len(full) and full[i - 1] == "\\":
-                i += 1
-            history[-1] = {"role": "assistant", "content": full[:i]}
+        for shown in _typed_out(full):
+            history[-1] = {"role": "assistant", "content": shown}
             yield history, panel, state, ""
 
-    def on_like(data: gr.LikeData, state: dict) -> None:
+    def on_like(self, data: gr.LikeData, state: dict) -> None:
         answers = (state or {}).get("answers", [])
         turn = data.index[0] // 2 if isinstance(data.index, (list, tuple)) else int(data.index) // 2
         record = answers[turn] if 0 <= turn < len(answers) else {}
-        feedback.append({
+        self.feedback.append({
             "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             "liked": bool(data.liked),
             "question": record.get("question", ""),
@@ -129,13 +138,45 @@ def build_chat_tab(assistant: Assistant, kbs: list[str], default_kb: str) -> Non
         })
         gr.Info("感谢反馈！")
 
-    def pick_example(data: gr.SelectData) -> str:
-        return data.value["text"]
-
+    @staticmethod
     def clear() -> tuple:
-        return [], sources_html(None), {"questions": [], "answers": []}, ""
+        return [], sources_html(None), new_state(), ""
 
-    state = gr.State({"questions": [], "answers": []})
+
+def new_state() -> dict[str, list]:
+    """A session's conversation: standalone questions, answer JSONs, and the messages shown (text only)."""
+    return {"questions": [], "answers": [], "history": []}
+
+
+def _failed(history: list[dict], markdown: str, state: dict) -> tuple:
+    history[-1] = {"role": "assistant", "content": markdown}
+    state["history"] = history
+    return history, sources_html(None), state, ""
+
+
+def _typed_out(full: str) -> Iterator[str]:
+    """Growing prefixes of ``full``, cut only outside a backslash escape so Markdown never shows half of one."""
+    i = 0
+    while i < len(full):
+        if i:
+            time.sleep(STREAM_DELAY)
+        i = min(len(full), i + STREAM_STEP)
+        while i < len(full) and full[i - 1] == "\\":
+            i += 1
+        yield full[:i]
+
+
+@dataclass
+class _ChatLayout:
+    kb: Any
+    chatbot: Any
+    box: Any
+    send: Any
+    clear_btn: Any
+    panel: Any
+
+
+def _layout(kbs: list[str], default_kb: str) -> _ChatLayout:
     with gr.Row():
         with gr.Column(scale=3):
             kb = gr.Dropdown(choices=kbs, value=default_kb, label="知识库", visible=len(kbs) > 1)
@@ -154,14 +195,22 @@ def build_chat_tab(assistant: Assistant, kbs: list[str], default_kb: str) -> Non
         with gr.Column(scale=2):
             gr.Markdown("### 引用来源")
             panel = gr.HTML(sources_html(None), elem_id="zq-sources")
+    return _ChatLayout(kb, chatbot, box, send, clear_btn, panel)
 
-    outputs = [chatbot, panel, state, box]
+
+def build_chat_tab(assistant: Assistant, kbs: list[str], default_kb: str) -> None:
+    """The chat, built inside the caller's Blocks; ``kbs`` fills the selector (hidden when there is one)."""
+    session = ChatSession(assistant, default_kb)
+    ui = _layout(kbs, default_kb)
+    state = gr.State(new_state())
+    inputs = [ui.box, state, ui.kb]
+    outputs = [ui.chatbot, ui.panel, state, ui.box]
     hidden = {"api_visibility": "private"}
-    box.submit(respond, [box, chatbot, state, kb], outputs, api_name="ask")
-    send.click(respond, [box, chatbot, state, kb], outputs, **hidden)
-    chatbot.example_select(pick_example, None, box, **hidden).then(
-        respond, [box, chatbot, state, kb], outputs, **hidden)
-    chatbot.like(on_like, [state], None, **hidden)
-    clear_btn.click(clear, None, outputs, **hidden)
-    chatbot.clear(clear, None, outputs, **hidden)
-    kb.change(clear, None, outputs, **hidden)
+    ui.box.submit(session.respond, inputs, outputs, api_name="ask")
+    ui.send.click(session.respond, inputs, outputs, **hidden)
+    ui.chatbot.example_select(lambda data: data.value["text"], None, ui.box, **hidden).then(
+        session.respond, inputs, outputs, **hidden)
+    ui.chatbot.like(session.on_like, [state], None, **hidden)
+    ui.clear_btn.click(session.clear, None, outputs, **hidden)
+    ui.chatbot.clear(session.clear, None, outputs, **hidden)
+    ui.kb.change(session.clear, None, outputs, **hidden)

@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
+import atexit
 import csv
 import html
+import shutil
 import tempfile
+import threading
+from collections import deque
 from pathlib import Path
 from typing import Any
 
 import gradio as gr
 
+from errors import ZoneQAError
 from retrieval.figures import FigureQuery
-from web.api import ApiError, FigureTables
+from web.api import FigureTables
+from web.limits import MAX_KEYWORD_CHARS
 
 HEADERS = ["期间", "指标", "限定", "数值", "单位", "章节", "来源"]
 ALL = "全部"
+EXPORTS_KEPT = 16  # export folders kept on disk; older ones are deleted as new look-ups come in
 
 
 def _table_rows(rows: list[dict[str, Any]]) -> list[list[str]]:
@@ -37,20 +44,55 @@ def context_html(rows: list[dict[str, Any]]) -> str:
     return "".join(items)
 
 
-def export_files(rows: list[dict[str, Any]]) -> tuple[str, str]:
-    """Write the result table as CSV (UTF-8 with BOM, opens in Excel) and XLSX; return both paths."""
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def inert_cell(value: Any) -> str:
+    """A cell as text a spreadsheet will not run: documents are untrusted, and Excel or LibreOffice treat a
+    cell starting with = + - @ (or tab/CR) as a formula (=HYPERLINK(…) phishing, DDE), so such a cell
+    gets a leading apostrophe, the spreadsheet convention for literal text."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+class ExportFolder:
+    """Where this app writes 数据速查 exports: one temp folder, removed at exit, holding the newest
+    ``keep`` exports only (Gradio copies each into its own cache as soon as the look-up returns)."""
+
+    def __init__(self, keep: int = EXPORTS_KEPT) -> None:
+        self.keep = keep
+        self.root = Path(tempfile.mkdtemp(prefix="zoneqa-exports-"))
+        self._lock = threading.Lock()
+        self._made: deque[Path] = deque()
+        atexit.register(shutil.rmtree, self.root, True)
+
+    def new(self) -> Path:
+        """A fresh folder for one export (two look-ups never share a file); the oldest beyond ``keep`` go."""
+        with self._lock:
+            folder = Path(tempfile.mkdtemp(dir=self.root))
+            self._made.append(folder)
+            while len(self._made) > self.keep:
+                shutil.rmtree(self._made.popleft(), ignore_errors=True)
+            return folder
+
+
+def export_files(rows: list[dict[str, Any]], folder: Path) -> tuple[str, str]:
+    """Write the result table as CSV (UTF-8 with BOM, opens in Excel) and XLSX into ``folder``; return both
+    paths. Every cell is inert text (see inert_cell; XLSX cells are typed as strings, never formulas)."""
     from openpyxl import Workbook
 
-    folder = Path(tempfile.mkdtemp(prefix="zoneqa-figures-"))
     table = [HEADERS + ["原文句子"]] + [row + [r["sentence"]] for row, r in zip(_table_rows(rows), rows, strict=True)]
     csv_path = folder / "数据速查.csv"
     with open(csv_path, "w", encoding="utf-8-sig", newline="") as f:
-        csv.writer(f).writerows(table)
+        csv.writer(f).writerows([[inert_cell(v) for v in line] for line in table])
     book = Workbook()
     sheet = book.active
     sheet.title = "数据速查"
     for line in table:
-        sheet.append(line)
+        sheet.append(["" if v is None else str(v) for v in line])
+    for row in sheet.iter_rows():
+        for cell in row:
+            cell.data_type = "s"  # openpyxl makes any text starting with "=" a formula; store it as text
     xlsx_path = folder / "数据速查.xlsx"
     book.save(xlsx_path)
     return str(csv_path), str(xlsx_path)
@@ -58,15 +100,16 @@ def export_files(rows: list[dict[str, Any]]) -> tuple[str, str]:
 
 def build_figures_tab(figures: FigureTables, kbs: list[str], default_kb: str) -> None:
     """The tab's components and events, built inside the caller's Blocks."""
+    exports = ExportFolder()
 
     def lookup(keyword: str, year: str, kind: str, unit: str, section: str, kb: str):
-        query = FigureQuery((keyword or "").strip()[:200], "" if year == ALL else year,
+        query = FigureQuery((keyword or "").strip()[:MAX_KEYWORD_CHARS], "" if year == ALL else year,
                             "" if kind == ALL else kind, "" if unit == ALL else unit, (section or "").strip())
         try:
             rows = figures.search(kb or default_kb, query)
-        except ApiError as exc:
+        except ZoneQAError as exc:
             return gr.update(value=[]), f'<div class="zq-notice">{html.escape(exc.message)}</div>', None, None
-        csv_path, xlsx_path = export_files(rows)
+        csv_path, xlsx_path = export_files(rows, exports.new())
         summary = f'<div class="zq-score">共 {len(rows)} 条</div>' if rows else ""
         return _table_rows(rows), summary + context_html(rows), csv_path, xlsx_path
 

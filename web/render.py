@@ -6,6 +6,7 @@ import html
 import re
 
 from retrieval.schema import AnswerResult, Citation
+from retrieval.tunables import LOW_RELEVANCE
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|>~])")
 
@@ -36,7 +37,7 @@ def _highlight(text: str, quotes: list[str]) -> str:
 
 def citation_block(c: Citation, open_: bool) -> str:
     where = html.escape(c.source) + (f" · {html.escape(c.section)}" if c.section else "")
-    low = ' <span class="zq-low">相关度较低</span>' if c.score < 0.5 else ""
+    low = ' <span class="zq-low">相关度较低</span>' if c.score < LOW_RELEVANCE else ""
     return (
         f'<details class="zq-source" {"open" if open_ else ""}>'
         f'<summary><b>[{c.n}]</b> {where} <span class="zq-score">相关度 {c.score:.2f}</span>{low}</summary>'
@@ -52,7 +53,7 @@ def sources_html(answer: AnswerResult | None) -> str:
     if answer.refused:
         parts.append('<div class="zq-notice">未找到相关内容：资料中没有能回答该问题的段落，因此没有给出回答。</div>')
     for note in answer.notices:
-        parts.append(f'<div class="zq-warning">{html.escape(note)}</div>')
+        parts.append(f'<div class="zq-warning">{html.escape(note.text)}</div>')
     parts += [citation_block(c, open_=(i == 0)) for i, c in enumerate(answer.citations)]
     return "".join(parts) or '<div class="zq-empty">没有引用。</div>'
 

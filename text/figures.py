@@ -12,7 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass
 
-from ingest.chunking import sentence_spans
+from text.sentences import sentence_spans
+from text.years import YEAR
 
 _UNIT_ALIASES = {"万m²": "万㎡", "万m2": "万㎡", "万m*": "万㎡", "万平方米": "万㎡", "m²": "㎡", "平方米": "㎡",
                  "％": "%", "公里": "公里", "千米": "km"}
@@ -37,7 +38,6 @@ _LEADING_QUALIFIERS = ("最高", "最多", "不超过", "至少", "按")
 _LEADING_NOISE = re.compile(r"^(?:全年|年内|今年|当年|力争|计划|预计|争取|累计|其中|同时|并且|并|已经|已|将|共|全区|等)+")
 _PLAN = re.compile(r"计划|力争|预计|争取|目标|拟|将")
 _RESULT = re.compile(r"全年完成|已完成|累计完成|已建成|共完成")
-YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")  # a year as the documents write it; shared by retrieval
 _QUOTED = re.compile(r"“[^”]{0,20}”")
 _CLAUSE = re.compile(r"[，,；;：:。！？!?（）()]")
 MAX_METRIC_CHARS = 24

@@ -26,6 +26,10 @@ _HEADINGS: list[tuple[int, re.Pattern[str]]] = [
     (23, re.compile(r"[（(]\d{1,2}[）)]")),
 ]
 _MARKDOWN = re.compile(r"(#{1,6})\s+")
+# An appendix line (附件 / 附件1： / 附表：… / 附录二) starts a part of its own, outside the articles
+# above it; only the document title (Markdown "#") stays above it.
+_APPENDIX = re.compile(rf"附(?:件|表|录)\s*[{_CN_NUM}\d]*\s*(?:[：:]|$)")
+APPENDIX_RANK = 2
 _TITLE_END = re.compile(r"[。！？；!?;：:]")
 MAX_TITLE_CHARS = 50
 
@@ -37,6 +41,7 @@ class Section:
     path: tuple[str, ...]
     start: int
     end: int
+    heads: tuple[int, ...] = ()  # offset of each path level's heading line (one per path entry)
 
     @property
     def path_text(self) -> str:
@@ -48,6 +53,8 @@ def _match_heading(line: str) -> tuple[int, int] | None:
     md = _MARKDOWN.match(line)
     if md:
         return len(md.group(1)), md.end()
+    if _APPENDIX.match(line) and len(line.strip()) <= MAX_TITLE_CHARS:
+        return APPENDIX_RANK, 0
     for rank, pattern in _HEADINGS:
         m = pattern.match(line)
         if m:
@@ -55,9 +62,19 @@ def _match_heading(line: str) -> tuple[int, int] | None:
     return None
 
 
+DIVISION_RANK = 13  # below this: Markdown headings, appendices, 第X编/章/节 — divisions of a document
+
+
+def is_division(line: str) -> bool:
+    """True when ``line`` is a heading that divides the document (Markdown #, 附件, 第X编/章/节),
+    as opposed to one that numbers its items (第X条, 一、, （一）, 1., （1））."""
+    heading = _match_heading(line.lstrip())
+    return heading is not None and heading[0] < DIVISION_RANK
+
+
 def _split_heading(line: str, rank: int, marker_len: int) -> tuple[str, int]:
     """Return (title, length of the line that belongs to the heading only)."""
-    if rank < 10:  # Markdown: the whole line is the title.
+    if rank < 10:  # Markdown (or an appendix line): the whole line is the title.
         return line[marker_len:].strip(), len(line)
     if rank == 13:  # 第X条: the article number is the title; the rest is its text.
         return line[:marker_len].strip(), marker_len
@@ -74,13 +91,13 @@ def _split_heading(line: str, rank: int, marker_len: int) -> tuple[str, int]:
 def parse_sections(text: str) -> list[Section]:
     """Split ``text`` into sections; bodies keep exact offsets into ``text``."""
     sections: list[Section] = []
-    stack: list[tuple[int, str]] = []
+    stack: list[tuple[int, str, int]] = []  # (rank, title, offset of the heading line)
     body_start = 0
     pos = 0
 
     def close(end: int) -> None:
         if text[body_start:end].strip():
-            sections.append(Section(tuple(t for _, t in stack), body_start, end))
+            sections.append(Section(tuple(t for _, t, _ in stack), body_start, end, tuple(h for _, _, h in stack)))
 
     for line in text.splitlines(keepends=True):
         stripped = line.lstrip()
@@ -92,7 +109,7 @@ def parse_sections(text: str) -> list[Section]:
             title, consumed = _split_heading(stripped.rstrip("\n"), rank, marker_len)
             while stack and stack[-1][0] >= rank:
                 stack.pop()
-            stack.append((rank, title))
+            stack.append((rank, title, pos + indent))
             body_start = pos + indent + consumed
         pos += len(line)
     close(pos)

@@ -19,8 +19,8 @@ import re
 from dataclasses import dataclass
 from enum import Enum
 
-from ingest.figures import YEAR
-from retrieval.normalize import dictionary_word, terms
+from text.years import YEAR
+from text.normalize import dictionary_word, terms
 
 
 class AskedKind(Enum):
