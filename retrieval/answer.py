@@ -101,13 +101,18 @@ class _Candidate:
 
 
 def _year_agreement(asked: list[str], passage: Passage, sentence: str, w: AnswerWeights) -> float:
-    """Reports are organised by year: reward the asked year, penalise a section about another one."""
+    """Reports are organised by year: reward the asked year, penalise a section about another one.
+
+    A sentence that names the asked year itself (a table row "2023年上半年：6420，2024年上半年：…")
+    is about it whatever its section says."""
     if not asked:
         return 0.0
+    if names_year(tuple(asked), sentence):
+        return w.year_match
     years_here = context_years(passage.title, passage.section)
     if years_here:
         return w.year_match if any(y in years_here for y in asked) else w.year_conflict
-    return w.year_match if any(y in sentence for y in asked) else 0.0
+    return 0.0
 
 
 def _partial_coverage(query_terms: list[str], weights: dict[str, float], text: str) -> float:
@@ -162,7 +167,7 @@ def _score_sentences(result: SearchResult, w: AnswerWeights = DEFAULT.answer) ->
             if subject and (norm.startswith(subject) or re.search(re.escape(subject) + r"[(（，,]?[^。]{0,30}?(是|为|指)", norm)):
                 score += w.definition_bonus
             score += sum(w.cue_bonus for cue in cues if cue.search(norm))
-            if wanted.checked and supplies(wanted.kind, norm):
+            if wanted.checked and supplies(wanted.kind, norm, wanted.unit):
                 score += w.kind_bonus
             own = coverage(result.query_terms, result.term_weights, norm, result.alternatives)
             candidates.append(_Candidate(p, s, e, score, own))
@@ -325,7 +330,9 @@ def _figure_period(result: SearchResult, chosen: list[_Candidate]) -> str:
         return ""
     for c in chosen:
         for f in extract_sentence(c.text, c.passage.section, c.passage.title):
-            if f.year and f.kind:
+            # A question naming its year gets no note about another year's figure (a table row
+            # holds 2023 and 2024 columns; the asked one is quoted, the other is not its period).
+            if f.year and f.kind and (not result.years or f.year in result.years):
                 return f"（{f.year}年{'完成情况' if f.kind == '完成' else '计划'}）"
     return ""
 
@@ -357,7 +364,7 @@ def _missing(result: SearchResult, chosen: list[_Candidate], wanted: Asked) -> s
     quoted = " ".join(normalize_text(f"{c.passage.title} {c.passage.section} {c.text}") for c in chosen)
     if wanted.years and not names_year(wanted.years, quoted):
         return "、".join(wanted.years) + "年的相关内容"
-    if wanted.checked and not any(supplies(wanted.kind, normalize_text(c.text)) for c in chosen):
+    if wanted.checked and not any(supplies(wanted.kind, normalize_text(c.text), wanted.unit) for c in chosen):
         return f"所问的{wanted.kind.label}"
     return ""
 
@@ -369,7 +376,9 @@ def _topic_found(result: SearchResult, found_text: str) -> str:
     if result.chinese:  # an English question shares no stretch with a Chinese passage
         match = SequenceMatcher(None, question, found_text, autojunk=False).find_longest_match(
             0, len(question), 0, len(found_text))
-        stretch = question[match.a : match.a + match.size].strip(_TOPIC_EDGES)
+        # Shown as the user wrote it (PCT, not pct) when normalising kept the length.
+        shown = result.question.strip() if len(result.question.strip()) == len(question) else question
+        stretch = shown[match.a : match.a + match.size].strip(_TOPIC_EDGES)
         if len(stretch) >= 2:
             return stretch
     found = [t for t in result.query_terms if t in found_text]

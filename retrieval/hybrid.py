@@ -255,7 +255,8 @@ def prefer_asked_year(fetched: dict[str, StoredChunk], fused: list, years: list[
             return False
         m = fetched[cid].meta
         years_here = context_years(m.get("title", ""), m.get("section", ""))
-        return bool(years_here) and not any(y in years_here for y in years)
+        # A passage that names the asked year in its text (a table with a column per year) is kept.
+        return bool(years_here) and not any(y in years_here or y in fetched[cid].text for y in years)
 
     return sorted(fused, key=lambda item: conflicts(item[0]))
 

@@ -55,6 +55,7 @@ _ASKS: list[tuple[AskedKind, re.Pattern[str]]] = [
     (AskedKind.COUNT, re.compile(r"(多少|(?<!哪)几)(个|家|人|名|位|件|项|套|条|次|所|批|户|类|种|间|辆|亩|平方米)|how many")),
     (AskedKind.NUMBER, re.compile(r"多少|几")),
 ]
+_MEASURED = re.compile(r"(?:多少|(?<!哪)几)(个|家|人|名|位|件|项|套|条|次|所|批|户|类|种|间|辆|亩)")
 _CHECKED = frozenset({AskedKind.PHONE, AskedKind.PERCENT, AskedKind.DURATION, AskedKind.AMOUNT, AskedKind.COUNT})
 _CURRENCY = r"(万|亿|千|百)?(元|美元|欧元|英镑|日元|港元|港币|澳元|卢布|法郎|镑)"
 # What a sentence supplying each kind contains.
@@ -99,6 +100,7 @@ class Asked:
     kind: AskedKind
     attribute: str
     years: tuple[str, ...]
+    unit: str = ""  # the measure word of "多少件 / 几家": a count in another unit answers something else
     # "哪些河道": the answer names members of a category (元峰河、安里河) more often than the category.
     category: bool = False
 
@@ -119,11 +121,13 @@ def asked(normalized_question: str) -> Asked:
     """Read a normalised question (NFKC, Simplified, lower case) for the kind of answer and attribute."""
     kind = next((k for k, pattern in _ASKS if pattern.search(normalized_question)), AskedKind.OTHER)
     years = tuple(YEAR.findall(normalized_question))
+    measured = _MEASURED.search(normalized_question)
+    unit = measured.group(1) if measured and kind is AskedKind.COUNT else ""
     category = _CATEGORY.search(normalized_question)
     if category:
         words = [w for w in terms(category.group(1), normalized=True) if _is_attribute_word(w)]
-        return Asked(kind, words[0] if words else "", years, category=True)
-    return Asked(kind, _attribute(normalized_question), years)
+        return Asked(kind, words[0] if words else "", years, category=True, unit=unit)
+    return Asked(kind, _attribute(normalized_question), years, unit=unit)
 
 
 def _attribute(question: str) -> str:
@@ -147,8 +151,11 @@ def _is_attribute_word(word: str) -> bool:
     return len(word) >= 2 and word not in QUESTION_WORDS and dictionary_word(word)
 
 
-def supplies(kind: AskedKind, text: str) -> bool:
-    """True when ``text`` holds an answer of ``kind`` (a figure with a unit, a date, a number …)."""
+def supplies(kind: AskedKind, text: str, unit: str = "") -> bool:
+    """True when ``text`` holds an answer of ``kind`` (a figure with a unit, a date, a number …);
+    with ``unit``, a count in that unit (多少件 -> "3件", not "1126家")."""
+    if unit:
+        return bool(re.search(_NUM + r"+\s*[多余]?\s*" + re.escape(unit), text))
     pattern = _SUPPLIES.get(kind)
     return True if pattern is None else bool(pattern.search(text))
 
