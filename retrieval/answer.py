@@ -24,7 +24,7 @@ from text.normalize import match_key, normalize_text, passage_search_text
 from text.questions import Asked, asked, names_year, supplies
 from text.sentences import sentence_spans
 from text.structure import Section, parse_sections
-from text.years import context_years
+from text.years import context_years, labels_year
 
 REFUSAL = "资料中没有找到与该问题相关的内容，无法据此回答。请换一种问法，或确认问题是否在已收录文件的范围内。"
 REFUSAL_EN = "The documents contain nothing relevant to this question, so it cannot be answered from them."
@@ -103,16 +103,19 @@ class _Candidate:
 def _year_agreement(asked: list[str], passage: Passage, sentence: str, w: AnswerWeights) -> float:
     """Reports are organised by year: reward the asked year, penalise a section about another one.
 
-    A sentence that names the asked year itself (a table row "2023年上半年：6420，2024年上半年：…")
-    is about it whatever its section says."""
+    A table row with a cell labelled by the asked year ("2023年上半年：6420，2024年上半年：…") is about
+    it whatever its section says; a sentence that merely names the year ("较2023年底的1126家") is not
+    penalised for its section."""
     if not asked:
         return 0.0
-    if names_year(tuple(asked), sentence):
+    if labels_year(sentence, asked):
         return w.year_match
     years_here = context_years(passage.title, passage.section)
     if years_here:
-        return w.year_match if any(y in years_here for y in asked) else w.year_conflict
-    return 0.0
+        if any(y in years_here for y in asked):
+            return w.year_match
+        return 0.0 if names_year(tuple(asked), sentence) else w.year_conflict
+    return w.year_match if names_year(tuple(asked), sentence) else 0.0
 
 
 def _partial_coverage(query_terms: list[str], weights: dict[str, float], text: str) -> float:

@@ -32,7 +32,7 @@ from text.normalize import (
     tokenize,
 )
 from text.questions import QUESTION_WORDS
-from text.years import YEAR, context_years
+from text.years import YEAR, context_years, labels_year
 
 log = logging.getLogger(__name__)
 
@@ -255,8 +255,8 @@ def prefer_asked_year(fetched: dict[str, StoredChunk], fused: list, years: list[
             return False
         m = fetched[cid].meta
         years_here = context_years(m.get("title", ""), m.get("section", ""))
-        # A passage that names the asked year in its text (a table with a column per year) is kept.
-        return bool(years_here) and not any(y in years_here or y in fetched[cid].text for y in years)
+        # A table with a column per period (labelled cells "2023年上半年：…") is about the asked year too.
+        return bool(years_here) and not any(y in years_here for y in years) and not labels_year(fetched[cid].text, years)
 
     return sorted(fused, key=lambda item: conflicts(item[0]))
 
