@@ -14,15 +14,17 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 
 from retrieval.hybrid import Passage, SearchResult, coverage
 from retrieval.schema import AnswerResult, Citation, RankedPassage, Refusal
 from retrieval.tunables import DEFAULT, AnswerWeights
 from text.figures import FIGURE, extract_sentence
-from text.normalize import match_key, normalize_text
+from text.normalize import match_key, normalize_text, passage_search_text
+from text.questions import Asked, asked, names_year, supplies
 from text.sentences import sentence_spans
 from text.structure import Section, parse_sections
-from text.years import context_years
+from text.years import context_years, labels_year
 
 REFUSAL = "资料中没有找到与该问题相关的内容，无法据此回答。请换一种问法，或确认问题是否在已收录文件的范围内。"
 REFUSAL_EN = "The documents contain nothing relevant to this question, so it cannot be answered from them."
@@ -99,13 +101,21 @@ class _Candidate:
 
 
 def _year_agreement(asked: list[str], passage: Passage, sentence: str, w: AnswerWeights) -> float:
-    """Reports are organised by year: reward the asked year, penalise a section about another one."""
+    """Reports are organised by year: reward the asked year, penalise a section about another one.
+
+    A table row with a cell labelled by the asked year ("2023年上半年：6420，2024年上半年：…") is about
+    it whatever its section says; a sentence that merely names the year ("较2023年底的1126家") is not
+    penalised for its section."""
     if not asked:
         return 0.0
+    if labels_year(sentence, asked):
+        return w.year_match
     years_here = context_years(passage.title, passage.section)
     if years_here:
-        return w.year_match if any(y in years_here for y in asked) else w.year_conflict
-    return w.year_match if any(y in sentence for y in asked) else 0.0
+        if any(y in years_here for y in asked):
+            return w.year_match
+        return 0.0 if names_year(tuple(asked), sentence) else w.year_conflict
+    return w.year_match if names_year(tuple(asked), sentence) else 0.0
 
 
 def _partial_coverage(query_terms: list[str], weights: dict[str, float], text: str) -> float:
@@ -131,6 +141,7 @@ def _score_sentences(result: SearchResult, w: AnswerWeights = DEFAULT.answer) ->
     defined = _DEFINITION_Q.search(q)
     subject = next((g for g in defined.groups() if g), "").strip() if defined else ""
     cues = _answer_cues(q)
+    wanted = asked(q)
     # Retrieval finds the right document more reliably than the right chunk of it (hit@1 counts
     # documents), so every chunk of a document shares its best rank: sentences compete on content.
     doc_rank: dict[str, int] = {}
@@ -146,7 +157,7 @@ def _score_sentences(result: SearchResult, w: AnswerWeights = DEFAULT.answer) ->
             context_here = context + _item_headings(inner, e - 1)
             # Words in the title or heading hold for every sentence under it: the
             # sentence that answers often says 它/其 instead of the subject.
-            score = coverage(result.query_terms, result.term_weights, context_here + " " + norm)
+            score = coverage(result.query_terms, result.term_weights, context_here + " " + norm, result.alternatives)
             score += w.partial_weight * _partial_coverage(result.query_terms, result.term_weights, context_here + " " + norm)
             score += w.rank_bonus / doc_rank[p.source]
             score += _year_agreement(result.years, p, norm, w)
@@ -159,7 +170,10 @@ def _score_sentences(result: SearchResult, w: AnswerWeights = DEFAULT.answer) ->
             if subject and (norm.startswith(subject) or re.search(re.escape(subject) + r"[(（，,]?[^。]{0,30}?(是|为|指)", norm)):
                 score += w.definition_bonus
             score += sum(w.cue_bonus for cue in cues if cue.search(norm))
-            candidates.append(_Candidate(p, s, e, score, coverage(result.query_terms, result.term_weights, norm)))
+            if wanted.checked and supplies(wanted.kind, norm, wanted.unit):
+                score += w.kind_bonus
+            own = coverage(result.query_terms, result.term_weights, norm, result.alternatives)
+            candidates.append(_Candidate(p, s, e, score, own))
     candidates.sort(key=lambda c: -c.score)
     return candidates
 
@@ -319,7 +333,9 @@ def _figure_period(result: SearchResult, chosen: list[_Candidate]) -> str:
         return ""
     for c in chosen:
         for f in extract_sentence(c.text, c.passage.section, c.passage.title):
-            if f.year and f.kind:
+            # A question naming its year gets no note about another year's figure (a table row
+            # holds 2023 and 2024 columns; the asked one is quoted, the other is not its period).
+            if f.year and f.kind and (not result.years or f.year in result.years):
                 return f"（{f.year}年{'完成情况' if f.kind == '完成' else '计划'}）"
     return ""
 
@@ -329,6 +345,69 @@ def _is_traditional(question: str) -> bool:
 
     nfkc = unicodedata.normalize("NFKC", question)
     return normalize_text(nfkc) != nfkc.lower()
+
+
+_TOPIC_EDGES = "的之和与及或在对是有，。、？?！!“”\"' "
+
+
+def _missing(result: SearchResult, chosen: list[_Candidate], wanted: Asked) -> str:
+    """What the question asks that the quoted sentences do not give ("" when they give it all).
+
+    An attribute counts as missing only when the question asks for a value of it (多少, 叫什么, 在哪,
+    哪些X) and the knowledge base holds the word nowhere, nor a trusted stand-in: documents often
+    give an attribute without naming it (生于… for 出生地, 又名… for 别名), but a 邮政编码 or 注册资本
+    that no document mentions is not in them.
+    """
+    said = " ".join(normalize_text(c.text) for c in chosen)
+    if wanted.wants_value and wanted.attribute in result.unknown:
+        # "哪些河道" is answered by naming members of the category (元峰河、安里河), which share
+        # the category's first character.
+        if not (wanted.category and wanted.attribute[0] in said):
+            return f"“{wanted.attribute}”"
+    quoted = " ".join(normalize_text(f"{c.passage.title} {c.passage.section} {c.text}") for c in chosen)
+    if wanted.years and not names_year(wanted.years, quoted):
+        return "、".join(wanted.years) + "年的相关内容"
+    if wanted.checked and not any(supplies(wanted.kind, normalize_text(c.text), wanted.unit) for c in chosen):
+        return f"所问的{wanted.kind.label}"
+    return ""
+
+
+def _topic_found(result: SearchResult, found_text: str) -> str:
+    """The longest stretch of the question that the passage repeats (政务服务中心), for the refusal
+    to name; the question's heaviest word found there when no stretch of two characters is shared."""
+    question = result.normalized
+    if result.chinese:  # an English question shares no stretch with a Chinese passage
+        match = SequenceMatcher(None, question, found_text, autojunk=False).find_longest_match(
+            0, len(question), 0, len(found_text))
+        # Shown as the user wrote it (PCT, not pct) when normalising kept the length.
+        shown = result.question.strip() if len(result.question.strip()) == len(question) else question
+        stretch = shown[match.a : match.a + match.size].strip(_TOPIC_EDGES)
+        if len(stretch) >= 2:
+            return stretch
+    found = [t for t in result.query_terms if t in found_text]
+    return max(found, key=lambda t: result.term_weights.get(t, 0.0), default="")
+
+
+def _partial_refusal(result: SearchResult, chosen: list[_Candidate],
+                     passages: list[RankedPassage]) -> AnswerResult | None:
+    """Refuse, saying what was found and what was not, when the quote lacks what is asked:
+    "资料提到了“政务服务中心”（[1]），但没有提到“邮政编码”。" cites what was found."""
+    if not chosen:
+        return None
+    missing = _missing(result, chosen, asked(result.normalized))
+    if not missing:
+        return None
+    best = chosen[0].passage
+    topic = _topic_found(result, passage_search_text(best.title, best.section, best.text))
+    if not topic:
+        text = REFUSAL_EN if not result.chinese else f"资料中没有找到{missing}。"
+        return AnswerResult(result.question, text, True, [], passages, refusal=Refusal.ATTRIBUTE_MISSING)
+    citation = Citation(1, best.source, best.section, best.text, best.relevance, [chosen[0].text])
+    if result.chinese:
+        text = f"资料提到了“{topic}”（[1]），但没有提到{missing}。"
+    else:
+        text = f"The documents mention “{topic}” [1] but not what is asked about it."
+    return AnswerResult(result.question, text, True, [citation], passages, refusal=Refusal.ATTRIBUTE_MISSING)
 
 
 def refusal_text(result: SearchResult) -> str:
@@ -348,6 +427,9 @@ def compose_answer(result: SearchResult, weights: AnswerWeights = DEFAULT.answer
         return AnswerResult(result.question, refusal_text(result), True, [], passages, refusal=result.refusal)
 
     chosen = _select(_score_sentences(result, weights), result, weights)
+    partial = _partial_refusal(result, chosen, passages)
+    if partial is not None:
+        return partial
     citations: dict[str, Citation] = {}
     parts: list[str] = []
     for c in chosen:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from retrieval.fusion import reciprocal_rank_fusion
 from retrieval.keyword import KeywordIndex
 from retrieval.keyword_cache import KeywordSnapshot, load_snapshot
+from retrieval.meaning import CONFIDENCE, TRUSTED, VocabularyMap
 from retrieval.schema import Refusal
 from retrieval.tunables import DEFAULT, SearchTunables
 from settings import Settings, get_settings, validate_kb_name
@@ -30,7 +31,8 @@ from text.normalize import (
     terms,
     tokenize,
 )
-from text.years import YEAR, context_years
+from text.questions import QUESTION_WORDS
+from text.years import YEAR, context_years, labels_year
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +65,10 @@ class Query:
     tokens: list[str]
     weights: dict[str, float]
     years: list[str]
-    understood: float = 1.0  # share of an English question's words the glossary could translate
+    # Question words the knowledge base lacks -> (its words that stand for them, how much they count).
+    alternatives: dict[str, tuple[tuple[str, ...], float]] = field(default_factory=dict)
+    # Question words that no passage holds and no trusted stand-in replaces.
+    unknown: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -77,6 +82,8 @@ class SearchResult:
     term_weights: dict[str, float] = field(default_factory=dict)
     chinese: bool = True
     years: list[str] = field(default_factory=list)
+    alternatives: dict[str, tuple[tuple[str, ...], float]] = field(default_factory=dict)
+    unknown: frozenset[str] = frozenset()
 
     @property
     def relevant(self) -> bool:
@@ -141,9 +148,10 @@ class HybridSearcher:
         """Rank passages for ``question`` and judge whether any is relevant enough to answer from."""
         k = k or self.settings.top_k
         snapshot = self._current()
-        query = analyse(question, snapshot.keyword)
+        query = analyse(question, snapshot.keyword, snapshot.vocabulary, self.tunables.unknown_weight)
         result = SearchResult(question, query.normalized, [], query_terms=query.terms,
-                              term_weights=query.weights, chinese=query.chinese, years=query.years)
+                              term_weights=query.weights, chinese=query.chinese, years=query.years,
+                              alternatives=query.alternatives, unknown=query.unknown)
         if not snapshot.ids:
             result.refusal = Refusal.EMPTY_KNOWLEDGE_BASE
             return result
@@ -176,7 +184,7 @@ class HybridSearcher:
             p = _passage(chunk)
             p.rank, p.score = len(passages) + 1, round(score / best_possible, 4)
             search_text = passage_search_text(chunk.meta.get("title", ""), chunk.meta.get("section", ""), chunk.text)
-            p.coverage = round(coverage(query.terms, query.weights, search_text) * query.understood, 4)
+            p.coverage = round(coverage(query.terms, query.weights, search_text, query.alternatives), 4)
             # Lexical coverage, not the dense score, decides relevance: e5 gives unrelated
             # Chinese questions about the same cosine as related ones (measured on seed.jsonl).
             p.relevance = p.coverage
@@ -193,21 +201,51 @@ class HybridSearcher:
         return None, []
 
 
-def analyse(question: str, keyword: KeywordIndex) -> Query:
-    """Normalise the question and find its content words (through the glossary for English)."""
+def analyse(question: str, keyword: KeywordIndex, vocabulary: VocabularyMap, unknown_weight: float) -> Query:
+    """Normalise the question, find its content words (through the glossary and CC-CEDICT for English)
+    and the knowledge-base words that stand for the ones it lacks (retrieval.meaning)."""
     normalized = normalize_text(question)
     chinese = is_mostly_chinese(normalized)
-    understood = 1.0
+    alternatives: dict[str, tuple[tuple[str, ...], float]] = {}
     if chinese:
-        query_terms = terms(normalized, normalized=True)
+        query_terms = [t for t in terms(normalized, normalized=True) if t not in QUESTION_WORDS]
         query_tokens = tokenize(normalized, normalized=True)
     else:
-        query_terms, translated, total = english_terms(normalized)
-        query_tokens = tokenize(" ".join(query_terms), normalized=True)
-        understood = translated / total if total else 0.0
-    weights = {t: keyword.term_weight(t) for t in query_terms}
+        missed: list[str] = []
+        query_terms, _, _ = english_terms(normalized, missed)
+        # Words the glossary lacks go through the dictionary; each stays one question word whose
+        # Chinese renderings stand in for it. A word found in neither stays a question word that
+        # nothing matches, weighed like an unknown Chinese word, so both languages follow one rule.
+        for word in dict.fromkeys(missed):
+            renderings = vocabulary.english(word) if len(word) > 2 else []
+            if renderings:
+                alternatives[word] = (tuple(renderings), CONFIDENCE["english"])
+            query_terms.append(word)
+        query_tokens = tokenize(" ".join(t for t in query_terms if t not in missed), normalized=True)
+    for t in query_terms:
+        mapping = None if t in alternatives else vocabulary.map_word(t)
+        if mapping is not None:
+            alternatives[t] = (mapping.alternatives, mapping.confidence)
+    for stand_ins, _ in alternatives.values():
+        query_tokens += [a for a in stand_ins if a not in query_tokens]
+    weights = {t: _weight(keyword, vocabulary, t, alternatives, unknown_weight) for t in query_terms}
+    unknown = frozenset(t for t in query_terms if not vocabulary.known_in_parts(t)
+                        and alternatives.get(t, ((), 0.0))[1] < TRUSTED)
     return Query(question, normalized, chinese, query_terms, query_tokens, weights, YEAR.findall(normalized),
-                 understood)
+                 alternatives, unknown)
+
+
+def _weight(keyword: KeywordIndex, vocabulary: VocabularyMap, term: str,
+            alternatives: dict[str, tuple[tuple[str, ...], float]], unknown_weight: float) -> float:
+    """A question word's coverage weight: its IDF weight; its stand-ins' when it is no word of the
+    knowledge base but has them (an English word); a share of it when nothing can match it (老板,
+    从头到尾), since its full weight would refuse every question asked in everyday words. Whether the
+    asked attribute itself is missing is judged apart (retrieval.answer)."""
+    if vocabulary.known(term):
+        return keyword.term_weight(term)
+    if term in alternatives:
+        return min(keyword.term_weight(term), max(keyword.term_weight(a) for a in alternatives[term][0]))
+    return keyword.term_weight(term) * unknown_weight
 
 
 def prefer_asked_year(fetched: dict[str, StoredChunk], fused: list, years: list[str]) -> list:
@@ -217,7 +255,8 @@ def prefer_asked_year(fetched: dict[str, StoredChunk], fused: list, years: list[
             return False
         m = fetched[cid].meta
         years_here = context_years(m.get("title", ""), m.get("section", ""))
-        return bool(years_here) and not any(y in years_here for y in years)
+        # A table with a column per period (labelled cells "2023年上半年：…") is about the asked year too.
+        return bool(years_here) and not any(y in years_here for y in years) and not labels_year(fetched[cid].text, years)
 
     return sorted(fused, key=lambda item: conflicts(item[0]))
 
@@ -231,15 +270,22 @@ def _passage(chunk: StoredChunk) -> Passage:
                    section=section, start=int(m.get("start", 0)), end=int(m.get("end", 0)))
 
 
-def coverage(query_terms: list[str], weights: dict[str, float], text: str) -> float:
-    """IDF-weighted share of the question's content words found in ``text`` (synonyms count)."""
+def coverage(query_terms: list[str], weights: dict[str, float], text: str,
+             alternatives: dict[str, tuple[tuple[str, ...], float]] | None = None) -> float:
+    """IDF-weighted share of the question's content words found in ``text``.
+
+    Synonyms count whole; a word the knowledge base lacks counts as much as the meaning map
+    trusts the word it found for it (``alternatives``: word -> (its stand-ins, confidence)).
+    """
     total = sum(weights.get(t, 0.0) for t in query_terms)
     if total <= 0:
         return 0.0
     groups = synonym_groups()
-    found = sum(
-        weights.get(t, 0.0)
-        for t in query_terms
-        if t in text or any(alt in text for alt in groups.get(t, ()))
-    )
+    alternatives = alternatives or {}
+    found = 0.0
+    for t in query_terms:
+        if t in text or any(alt in text for alt in groups.get(t, ())):
+            found += weights.get(t, 0.0)
+        elif t in alternatives and any(alt in text for alt in alternatives[t][0]):
+            found += weights.get(t, 0.0) * alternatives[t][1]
     return found / total

@@ -65,6 +65,10 @@ class KeywordIndex:
             return cls(None)
         return cls(bm25s.BM25.load(str(folder), mmap=True, show_progress=False))
 
+    def vocabulary(self) -> list[str]:
+        """Every token of the indexed passages."""
+        return list(self._vocab)
+
     def df(self, token: str) -> int:
         """In how many passages ``token`` occurs."""
         tid = self._vocab.get(token)

@@ -16,6 +16,7 @@ import shutil
 from pathlib import Path
 
 from retrieval.keyword import KeywordIndex
+from retrieval.meaning import VocabularyMap
 from store import TOKENS_KEY, KnowledgeBase
 from text.normalize import passage_tokens
 
@@ -30,6 +31,14 @@ class KeywordSnapshot:
         self.version = version
         self.ids = ids
         self.keyword = keyword
+        self._vocabulary: VocabularyMap | None = None
+
+    @property
+    def vocabulary(self) -> VocabularyMap:
+        """The meaning map onto this version's words, built on first use."""
+        if self._vocabulary is None:
+            self._vocabulary = VocabularyMap(self.keyword.vocabulary(), self.keyword.df)
+        return self._vocabulary
 
     @property
     def size(self) -> int:

@@ -18,6 +18,7 @@ class Refusal(Enum):
     EMPTY_KNOWLEDGE_BASE = "empty_knowledge_base"  # the knowledge base holds no chunks
     NOTHING_RELEVANT = "nothing_relevant"  # no passage covers enough of the question's words
     YEAR_NOT_COVERED = "year_not_covered"  # the question names a year no document mentions
+    ATTRIBUTE_MISSING = "attribute_missing"  # the topic is found, what is asked about it is not
     MODEL_REFUSED = "model_refused"  # the language model found nothing to answer from
 
 

@@ -29,6 +29,9 @@ class SearchTunables:
     # the change is answered (well under a second); larger ones reload in the background while
     # questions are answered from the previous version.
     inline_reload_max: int = 20_000
+    # A question word no passage holds and the meaning map cannot place weighs this share of its
+    # IDF weight in coverage (0.3, 0.5 and 1.0 tried on policy-dev; refusals unchanged, answers up).
+    unknown_weight: float = 0.3
 
     def __post_init__(self) -> None:
         if self.rrf_k < 1 or self.fetch_margin < 0 or self.version_check_seconds < 0 or self.inline_reload_max < 0:
@@ -52,6 +55,7 @@ class AnswerWeights:
     figure_bonus: float = 0.1  # a 多少 question and a sentence with a figure
     list_bonus: float = 0.03  # a 哪些 question and a sentence that enumerates
     date_bonus: float = 0.1  # a 何时 question and a sentence with a date
+    kind_bonus: float = 0.1  # a sentence holding the kind of answer asked for (an amount for 多少钱)
     year_match: float = 0.15  # the passage (or sentence) is about the asked year
     year_conflict: float = -0.3  # the passage's section is about another year
     brief_answer: int = 60  # an answer shorter than this takes the next sentence along

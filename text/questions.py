@@ -1,0 +1,171 @@
+"""Does the quoted text answer what is asked? The kind of answer a question wants, and its focus.
+
+Word overlap finds the topic (高新贷, 政务服务中心) but not whether the documents say what is asked
+about it: a question after the 邮政编码 of a service centre shares every topic word with the
+sentence giving its address. So a question is read for
+
+- the kind of answer it wants (an amount, a percentage, a count, a date, a duration, a phone
+  number, an address, a person's name): the quoted sentence must supply that kind, and
+- its asked attribute, the noun in "X的Y是多少 / Y有多少 / Y叫什么": the retrieved passages must
+  contain Y (or a word the vocabulary map gives for it).
+
+When the topic is found but the attribute or the kind of answer is not, the answer is a partial
+refusal that says what was found and what was not.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import Enum
+
+from text.years import YEAR
+from text.normalize import dictionary_word, terms
+
+
+class AskedKind(Enum):
+    """The kind of answer a question wants; ``label`` is how a refusal names it."""
+
+    PHONE = "联系电话"
+    PERSON = "人名"
+    PLACE = "地点"
+    PERCENT = "比例"
+    DURATION = "期限"
+    DATE = "时间"
+    AMOUNT = "金额"
+    COUNT = "数量"
+    NUMBER = "数值"
+    OTHER = ""
+
+    @property
+    def label(self) -> str:
+        return self.value
+
+
+_NUM = r"[\d*.０-９一二两三四五六七八九十百千万]"
+# Question pattern -> kind, first match wins (more specific kinds first).
+_ASKS: list[tuple[AskedKind, re.Pattern[str]]] = [
+    (AskedKind.PHONE, re.compile(r"电话|热线|联系方式|号码|\bphone|\bhotline|\btelephone")),
+    (AskedKind.PERSON, re.compile(r"叫什么名字|名字叫|姓名|是谁|哪位|who\b")),
+    (AskedKind.PLACE, re.compile(r"在哪|哪里|何处|什么地方|地址|位置|where\b|address")),
+    (AskedKind.PERCENT, re.compile(r"比例|百分之|占比|比重|增速|增幅|降幅|幅度|百分比|多少%|\bpercentage|\bratio\b|\brate\b|\bshare\b")),
+    (AskedKind.DURATION, re.compile(r"多长时间|多久|几年|几个月|几天|几个工作日|多少天|多少个工作日|期限|有效期|时限|how long|\bduration|\bterm\b|\bperiod\b")),
+    (AskedKind.DATE, re.compile(r"什么时候|何时|哪天|哪一天|哪一年|哪年|几月|几号前|截止|日期|\bwhen\b|\bdeadline|\bdate\b")),
+    (AskedKind.AMOUNT, re.compile(r"多少钱|多少万|金额|资金多少|奖励多少|补贴多少|资助多少|补助多少|奖多少|补多少|拿多少|领多少|多少奖励|多少补贴|多少资助|多少补助|how much|\bamount|\baward|\breward|\bsubsid|\bfunding")),
+    (AskedKind.COUNT, re.compile(r"(多少|(?<!哪)几)(个|家|人|名|位|件|项|套|条|次|所|批|户|类|种|间|辆|亩|平方米)|how many")),
+    (AskedKind.NUMBER, re.compile(r"多少|几")),
+]
+_MEASURED = re.compile(r"(?:多少|(?<!哪)几)(个|家|人|名|位|件|项|套|条|次|所|批|户|类|种|间|辆|亩)")
+_CHECKED = frozenset({AskedKind.PHONE, AskedKind.PERCENT, AskedKind.DURATION, AskedKind.AMOUNT, AskedKind.COUNT})
+_CURRENCY = r"(万|亿|千|百)?(元|美元|欧元|英镑|日元|港元|港币|澳元|卢布|法郎|镑)"
+# What a sentence supplying each kind contains.
+_SUPPLIES: dict[AskedKind, re.Pattern[str]] = {
+    AskedKind.PHONE: re.compile(r"\d{5,}|\d{3,4}-\d{6,8}"),
+    AskedKind.PERSON: re.compile(r"(主任|局长|书记|处长|科长|经理|负责人|联系人)[：:]?[\u4e00-\u9fff]{2,3}"),
+    AskedKind.PERCENT: re.compile(r"%|％|百分之|[一二三四五六七八九十]成|倍"),
+    AskedKind.DURATION: re.compile(_NUM + r"+\s*(个)?(年|月|日|天|工作日|小时|周|季度)|当年|当月|当日|即办"),
+    AskedKind.DATE: re.compile(_NUM + r"+\s*(年|月|日|号)|年底|年初|月底|月初|上半年|下半年|季度|前完成|之前|以前"),
+    AskedKind.AMOUNT: re.compile(_NUM + r"+\s*[多余]?\s*" + _CURRENCY + r"|免费|不收取"),
+    AskedKind.COUNT: re.compile(_NUM + r"+\s*[多余]?\s*(个|家|人|名|位|件|项|套|条|次|所|批|户|类|种|间|辆|亩|平方米|栋|座)"),
+    AskedKind.NUMBER: re.compile(r"[\d*]|[一二两三四五六七八九十百千万]+[个家人名位件项套条次所批户类种元年月日天%]"),
+}
+# Where a question names the thing it asks about, most specific pattern first:
+# "哪些材料" / "多少个车位" / "有多少专业人才" name it after the question word; "X的Y是多少" / "Y叫什么" before
+# it (its head is its last word); "地铁几号线" right before it.
+_CATEGORY = re.compile(r"(?:哪些|哪几|哪个|哪家|哪类|哪种)(?:个|家|类|种|项)?([\u4e00-\u9fff]{2,4})")
+_ATTRIBUTE_AFTER = [
+    re.compile(r"(?:多少|(?<!哪)几)(?:个|家|名|位|件|项|套|条|次|所|批|户|种|间|辆)"
+               r"(?!月|年|天|工作日|小时|星期|季度)([\u4e00-\u9fff]{2,4})"),
+    re.compile(r"有多少([\u4e00-\u9fff]{2,6})"),
+]
+_ATTRIBUTE_BEFORE = [
+    re.compile(r"([\u4e00-\u9fffA-Za-z]{2,12})(?:一共|总共|大概|大约|具体|现在|目前)?"
+               r"(?:是多少|为多少|是几|叫什么|是什么|是谁|在哪|是哪)"),
+    re.compile(r"([\u4e00-\u9fff]{2,12})几(?:号|个|家|条|路)"),
+]
+# Words that say what is asked, not what about: they never count as a missing topic. The last line:
+# a cap, amount or target is a kind of figure, written 最高/不超过/力争 rather than named.
+QUESTION_WORDS = frozenset(
+    """时候 多长时间 多长 多久 多大 多高 几年 几个 几次 几号 几天 几家 几类 几种 几项 几月 钱 最多 最少 至少 最高 最低
+    一共 总共 大概 大约 具体 能拿 能领 能报 可以 需要 要求 应该 标准
+    上限 下限 封顶 限额 额度 数额 目标
+    东西 内容 方面 事情 事项 地方 方式 途径 情形 情况 问题""".split()
+)
+
+
+@dataclass(frozen=True)
+class Asked:
+    """What a question asks for: the kind of answer and the attribute words (may be empty)."""
+
+    kind: AskedKind
+    attribute: str
+    years: tuple[str, ...]
+    unit: str = ""  # the measure word of "多少件 / 几家": a count in another unit answers something else
+    # "哪些河道": the answer names members of a category (元峰河、安里河) more often than the category.
+    category: bool = False
+
+    @property
+    def wants_value(self) -> bool:
+        """A question after one value (多少, 叫什么, 是谁, 在哪, 何时) or the members of a category (哪些X),
+        whose named attribute must then be something the documents speak of."""
+        return self.kind is not AskedKind.OTHER or self.category
+
+    @property
+    def checked(self) -> bool:
+        """Kinds whose presence in a sentence can be told from its text: a figure with its unit or a
+        phone number. Names, dates and places take too many forms (唐末, 四国征伐后) to be checked."""
+        return self.kind in _CHECKED
+
+
+def asked(normalized_question: str) -> Asked:
+    """Read a normalised question (NFKC, Simplified, lower case) for the kind of answer and attribute."""
+    kind = next((k for k, pattern in _ASKS if pattern.search(normalized_question)), AskedKind.OTHER)
+    years = tuple(YEAR.findall(normalized_question))
+    measured = _MEASURED.search(normalized_question)
+    unit = measured.group(1) if measured and kind is AskedKind.COUNT else ""
+    category = _CATEGORY.search(normalized_question)
+    if category:
+        words = [w for w in terms(category.group(1), normalized=True) if _is_attribute_word(w)]
+        return Asked(kind, words[0] if words else "", years, category=True, unit=unit)
+    return Asked(kind, _attribute(normalized_question), years, unit=unit)
+
+
+def _attribute(question: str) -> str:
+    """The word naming what is asked about ("" when the question names none we can read)."""
+    for pattern in _ATTRIBUTE_AFTER:
+        match = pattern.search(question)
+        if match:
+            words = [w for w in terms(match.group(1), normalized=True) if _is_attribute_word(w)]
+            return words[0] if words else ""
+    for pattern in _ATTRIBUTE_BEFORE:
+        match = pattern.search(question)
+        if match:
+            words = [w for w in terms(match.group(1), normalized=True) if _is_attribute_word(w)]
+            return words[-1] if words else ""
+    return ""
+
+
+def _is_attribute_word(word: str) -> bool:
+    """A dictionary word of two or more characters that names a thing, not the question itself.
+    Pieces jieba cuts out of colloquial text (能奖, 冲北交) are no words and name nothing."""
+    return len(word) >= 2 and word not in QUESTION_WORDS and dictionary_word(word)
+
+
+def supplies(kind: AskedKind, text: str, unit: str = "") -> bool:
+    """True when ``text`` holds an answer of ``kind`` (a figure with a unit, a date, a number …);
+    with ``unit``, a count in that unit (多少件 -> "3件", not "1126家")."""
+    if unit:
+        return bool(re.search(_NUM + r"+\s*[多余]?\s*" + re.escape(unit), text))
+    pattern = _SUPPLIES.get(kind)
+    return True if pattern is None else bool(pattern.search(text))
+
+
+def names_year(years: tuple[str, ...], text: str) -> bool:
+    """True when ``text`` (a sentence with its section path) is about one of the asked years.
+
+    A document number such as 〔2022〕11号 names a year without being about it.
+    """
+    if not years:
+        return True
+    cleaned = re.sub(r"[〔\[(（]\s*(?:19|20)\d{2}\s*[〕\])）]", "", text)
+    return any(y in cleaned for y in years)
