@@ -11,6 +11,7 @@ import json
 import time
 import urllib.error
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -43,23 +44,32 @@ def _fresh_settings():
     settings_module.get_settings.cache_clear()
 
 
-@pytest.fixture(scope="session")
-def corpus_kb(tmp_path_factory: pytest.TempPathFactory):
-    """A real knowledge base of corpus/ (real e5 model, real on-disk Chroma), built once per session."""
-    data = tmp_path_factory.mktemp("data")
+@contextmanager
+def knowledge_base_in(data: Path, folder: Path, kb: str):
+    """Ingest ``folder`` into knowledge base ``kb`` of data dir ``data`` (real e5 model, real on-disk
+    Chroma) with ZONEQA_DATA pointing there; yields the ingestion report, restores the variable after."""
     old = os.environ.get("ZONEQA_DATA")
     os.environ["ZONEQA_DATA"] = str(data)
     settings_module.get_settings.cache_clear()
     from ingest.sync import sync_knowledge_base
 
-    report = sync_knowledge_base([CORPUS], kb="default", progress=False)
-    assert report.files_written == 1 and report.chunks_total > 10
-    yield data
-    if old is None:
-        os.environ.pop("ZONEQA_DATA", None)
-    else:
-        os.environ["ZONEQA_DATA"] = old
-    settings_module.get_settings.cache_clear()
+    try:
+        yield sync_knowledge_base([folder], kb=kb, progress=False)
+    finally:
+        if old is None:
+            os.environ.pop("ZONEQA_DATA", None)
+        else:
+            os.environ["ZONEQA_DATA"] = old
+        settings_module.get_settings.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def corpus_kb(tmp_path_factory: pytest.TempPathFactory):
+    """A real knowledge base of corpus/, built once per session."""
+    data = tmp_path_factory.mktemp("data")
+    with knowledge_base_in(data, CORPUS, "default") as report:
+        assert report.files_written == 1 and report.chunks_total > 10
+        yield data
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import pytest
 
 from text.normalize import normalize_text
 from text.questions import AskedKind, asked, supplies
-from tests.conftest import use_env
+from tests.conftest import knowledge_base_in, use_env
 
 NOTICE = """# 青枫湾高新区企业服务须知
 
@@ -26,26 +26,12 @@ NOTICE = """# 青枫湾高新区企业服务须知
 
 @pytest.fixture(scope="module")
 def service_kb(tmp_path_factory):
-    import os
-
-    import settings as settings_module
-
     data = tmp_path_factory.mktemp("answerability")
     docs = data / "docs"
     docs.mkdir()
     (docs / "service.md").write_text(NOTICE, encoding="utf-8")
-    old = os.environ.get("ZONEQA_DATA")
-    os.environ["ZONEQA_DATA"] = str(data)
-    settings_module.get_settings.cache_clear()
-    from ingest.sync import sync_knowledge_base
-
-    sync_knowledge_base([docs], kb="service", progress=False)
-    yield data
-    if old is None:
-        os.environ.pop("ZONEQA_DATA", None)
-    else:
-        os.environ["ZONEQA_DATA"] = old
-    settings_module.get_settings.cache_clear()
+    with knowledge_base_in(data, docs, "service"):
+        yield data
 
 
 @pytest.fixture
