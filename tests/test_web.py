@@ -213,6 +213,22 @@ def test_browser_chat_answers_with_an_openable_source(server, tmp_path):
 
 
 @pytest.mark.browser
+def test_browser_clicking_an_example_asks_it(server):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = _browser(p)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        _open(page, server)
+        page.get_by_text("2023年道路建设有什么计划？").first.click()
+        page.wait_for_function(
+            "(() => [...document.querySelectorAll('#zq-chat .bot')].some(b => b.innerText.includes('道路')))()",
+            timeout=60000)
+        assert "2023年道路建设有什么计划？" in page.locator("#zq-chat .user").first.inner_text()
+        browser.close()
+
+
+@pytest.mark.browser
 def test_browser_escapes_html_and_survives_bad_input(server, tmp_path):
     from playwright.sync_api import sync_playwright
 

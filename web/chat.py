@@ -198,6 +198,12 @@ def _layout(kbs: list[str], default_kb: str) -> _ChatLayout:
     return _ChatLayout(kb, chatbot, box, send, clear_btn, panel)
 
 
+def example_text(data: gr.SelectData) -> str:
+    """The clicked example's question. Gradio passes the event data by this annotation, so it must stay
+    a typed function (a bare lambda gets no argument and fails when an example is clicked)."""
+    return data.value["text"]
+
+
 def build_chat_tab(assistant: Assistant, kbs: list[str], default_kb: str) -> None:
     """The chat, built inside the caller's Blocks; ``kbs`` fills the selector (hidden when there is one)."""
     session = ChatSession(assistant, default_kb)
@@ -208,7 +214,7 @@ def build_chat_tab(assistant: Assistant, kbs: list[str], default_kb: str) -> Non
     hidden = {"api_visibility": "private"}
     ui.box.submit(session.respond, inputs, outputs, api_name="ask")
     ui.send.click(session.respond, inputs, outputs, **hidden)
-    ui.chatbot.example_select(lambda data: data.value["text"], None, ui.box, **hidden).then(
+    ui.chatbot.example_select(example_text, None, ui.box, **hidden).then(
         session.respond, inputs, outputs, **hidden)
     ui.chatbot.like(session.on_like, [state], None, **hidden)
     ui.clear_btn.click(session.clear, None, outputs, **hidden)
