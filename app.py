@@ -12,6 +12,7 @@ import base64
 import ipaddress
 import logging
 import secrets
+import socket
 import sys
 
 import settings as _settings  # noqa: F401  (sets the offline environment first)
@@ -106,6 +107,41 @@ def ensure_index(s: Settings, kb: str) -> None:
     print(report.summary(), flush=True)
 
 
+# Libraries that log at DEBUG/INFO on their own (bm25s announces every index build): quiet on the console.
+_CHATTY_LIBRARIES = ("bm25s", "httpx", "httpcore", "chromadb", "urllib3", "gradio", "asyncio", "multipart",
+                     "uvicorn", "sentence_transformers", "jieba")
+
+
+def configure_logging(level: str) -> None:
+    """Our messages at ``level`` (ZONEQA_LOG_LEVEL); libraries at WARNING unless DEBUG is asked for.
+
+    A filter on the console handler, not logger levels: bm25s sets its own logger to DEBUG when imported,
+    which happens after start-up configured logging."""
+    logging.basicConfig(level=getattr(logging, level), format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    if level == "DEBUG":
+        return
+
+    def quiet_libraries(record: logging.LogRecord) -> bool:
+        return record.levelno >= logging.WARNING or record.name.split(".")[0] not in _CHATTY_LIBRARIES
+
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(quiet_libraries)
+
+
+def port_in_use(host: str, port: int) -> bool:
+    """True when something already listens on host:port (checked before the slow start, so a busy
+    port is reported at once instead of after ingestion and model loading)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        # As uvicorn does: a port left in TIME_WAIT by a closed server is free, a listening one is not.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return True
+    return False
+
+
 def main(argv: list[str] | None = None) -> int:
     try:
         s = get_settings()
@@ -120,7 +156,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="在非本机地址上不设登录也启动（不安全，仅限受信任的内网）")
     parser.add_argument("--skip-ingest", action="store_true", help="启动时不检查、不更新知识库")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    configure_logging(s.log_level)
 
     try:
         kb = validate_kb_name(args.kb)
@@ -133,6 +169,10 @@ def main(argv: list[str] | None = None) -> int:
                   "确需无登录运行请加 --no-auth。", file=sys.stderr)
             return 2
         log.warning("在 %s 上无登录运行：任何能访问该地址的人都能使用问答与 API。", args.host)
+    if port_in_use(args.host, args.port):
+        print(f"错误：端口 {args.port} 已被占用（{args.host}），请关闭占用它的程序或用 --port 换一个端口。",
+              file=sys.stderr)
+        return 2
     if not args.skip_ingest:
         ensure_index(s, kb)
 

@@ -81,6 +81,7 @@ class Settings:
     llm_api_key: str | None
     llm_timeout: float
     llm_context_tokens: int
+    log_level: str  # the console's level for our messages; libraries stay at WARNING unless DEBUG
     # Document limits (see ingest/loaders.py): what one file may unpack to and yield.
     max_unzipped_mb: int
     max_text_chars: int
@@ -124,6 +125,7 @@ def get_settings() -> Settings:
         llm_api_key=os.environ.get("ZONEQA_LLM_API_KEY") or None,
         llm_timeout=_float("ZONEQA_LLM_TIMEOUT", 20.0),
         llm_context_tokens=_int("ZONEQA_LLM_CONTEXT_TOKENS", 3000),
+        log_level=_log_level(os.environ.get("ZONEQA_LOG_LEVEL", "INFO")),
         max_unzipped_mb=_int("ZONEQA_MAX_UNZIPPED_MB", 50),
         # 20 million characters: any plain-text file under the default upload limit passes;
         # the cap matters for text extracted from Office/PDF files, which can expand.
@@ -134,6 +136,16 @@ def get_settings() -> Settings:
         embed_rate=_float("ZONEQA_EMBED_RATE", MEASURED_EMBED_RATE),
         warn_ingest_minutes=_float("ZONEQA_WARN_INGEST_MINUTES", 5.0),
     )
+
+
+_LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+
+def _log_level(raw: str) -> str:
+    level = raw.strip().upper() or "INFO"
+    if level not in _LOG_LEVELS:
+        raise ConfigError(f"环境变量 ZONEQA_LOG_LEVEL 应为 {'/'.join(_LOG_LEVELS)} 之一，实际为 {raw!r}")
+    return level
 
 
 def _auth(raw: str, name: str = "ZONEQA_AUTH") -> tuple[str, str] | None:

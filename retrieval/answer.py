@@ -327,6 +327,21 @@ def _merge_adjacent(chosen: list[_Candidate]) -> list[_Candidate]:
     return merged
 
 
+_MASKED_DATE = re.compile(r"\*+\s*(年|月|日)")
+
+
+def _quotes_masked_answer(result: SearchResult, chosen: list[_Candidate]) -> bool:
+    """True when what the question asks for is masked in the quote: a masked figure for a 多少/几/比例
+    question, a masked date for a 何时 question. A "*" elsewhere in a quoted sentence (a list of
+    policies, a date beside the asked figure) is not what the user asked, so it gets no note."""
+    quoted = [c.text for c in chosen]
+    if _FIGURE_Q.search(result.normalized):
+        return any(f.masked for text in quoted for f in extract_sentence(text))
+    if _DATE_Q.search(result.normalized):
+        return any(_MASKED_DATE.search(text) for text in quoted)
+    return False
+
+
 def _figure_period(result: SearchResult, chosen: list[_Candidate]) -> str:
     """For a 多少/几/占比 question, say which period the quoted figure belongs to (2022年完成情况 / 2023年计划)."""
     if not _FIGURE_Q.search(result.normalized):
@@ -441,7 +456,7 @@ def compose_answer(result: SearchResult, weights: AnswerWeights = DEFAULT.answer
         cit.quotes.append(c.text)
         parts.append(f"{c.text}[{cit.n}]")
     body = "".join(parts)
-    masked = any("*" in c.text for c in chosen)
+    masked = _quotes_masked_answer(result, chosen)
     if english:
         text = LEAD_IN_EN + body + (MASKED_NOTE_EN if masked else "")
     else:
