@@ -331,15 +331,13 @@ _MASKED_DATE = re.compile(r"\*+\s*(年|月|日)")
 
 
 def _quotes_masked_answer(result: SearchResult, chosen: list[_Candidate]) -> bool:
-    """True when what the question asks for is masked in the quote: a masked figure for a 多少/几/比例
-    question, a masked date for a 何时 question. A "*" elsewhere in a quoted sentence (a list of
-    policies, a date beside the asked figure) is not what the user asked, so it gets no note."""
+    """True when the quote holds a masked figure ("建成道路*条"), or a masked date for a 何时 question.
+    A "*" that is no figure (a campaign name “攻坚*天”, a masked date beside the asked figure) gets no
+    note: the note says a number is withheld, and only then is it true of what the user reads."""
     quoted = [c.text for c in chosen]
-    if _FIGURE_Q.search(result.normalized):
-        return any(f.masked for text in quoted for f in extract_sentence(text))
-    if _DATE_Q.search(result.normalized):
-        return any(_MASKED_DATE.search(text) for text in quoted)
-    return False
+    if any(f.masked for text in quoted for f in extract_sentence(text)):
+        return True
+    return bool(_DATE_Q.search(result.normalized)) and any(_MASKED_DATE.search(text) for text in quoted)
 
 
 def _figure_period(result: SearchResult, chosen: list[_Candidate]) -> str:
