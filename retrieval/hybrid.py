@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from retrieval.fusion import reciprocal_rank_fusion
 from retrieval.keyword import KeywordIndex
 from retrieval.keyword_cache import KeywordSnapshot, load_snapshot
-from retrieval.meaning import CONFIDENCE, TRUSTED, VocabularyMap
+from retrieval.meaning import TRUSTED, Mapping, VocabularyMap
 from retrieval.schema import Refusal
 from retrieval.tunables import DEFAULT, SearchTunables
 from settings import Settings, get_settings, validate_kb_name
@@ -65,8 +65,8 @@ class Query:
     tokens: list[str]
     weights: dict[str, float]
     years: list[str]
-    # Question words the knowledge base lacks -> (its words that stand for them, how much they count).
-    alternatives: dict[str, tuple[tuple[str, ...], float]] = field(default_factory=dict)
+    # Question words the knowledge base lacks -> the words of it that stand for them (retrieval.meaning).
+    alternatives: dict[str, Mapping] = field(default_factory=dict)
     # Question words that no passage holds and no trusted stand-in replaces.
     unknown: frozenset[str] = frozenset()
 
@@ -82,7 +82,7 @@ class SearchResult:
     term_weights: dict[str, float] = field(default_factory=dict)
     chinese: bool = True
     years: list[str] = field(default_factory=list)
-    alternatives: dict[str, tuple[tuple[str, ...], float]] = field(default_factory=dict)
+    alternatives: dict[str, Mapping] = field(default_factory=dict)
     unknown: frozenset[str] = frozenset()
 
     @property
@@ -206,7 +206,7 @@ def analyse(question: str, keyword: KeywordIndex, vocabulary: VocabularyMap, unk
     and the knowledge-base words that stand for the ones it lacks (retrieval.meaning)."""
     normalized = normalize_text(question)
     chinese = is_mostly_chinese(normalized)
-    alternatives: dict[str, tuple[tuple[str, ...], float]] = {}
+    alternatives: dict[str, Mapping] = {}
     if chinese:
         query_terms = [t for t in terms(normalized, normalized=True) if t not in QUESTION_WORDS]
         query_tokens = tokenize(normalized, normalized=True)
@@ -219,24 +219,24 @@ def analyse(question: str, keyword: KeywordIndex, vocabulary: VocabularyMap, unk
         for word in dict.fromkeys(missed):
             renderings = vocabulary.english(word) if len(word) > 2 else []
             if renderings:
-                alternatives[word] = (tuple(renderings), CONFIDENCE["english"])
+                alternatives[word] = Mapping(word, tuple(renderings), "english")
             query_terms.append(word)
         query_tokens = tokenize(" ".join(t for t in query_terms if t not in missed), normalized=True)
     for t in query_terms:
         mapping = None if t in alternatives else vocabulary.map_word(t)
         if mapping is not None:
-            alternatives[t] = (mapping.alternatives, mapping.confidence)
-    for stand_ins, _ in alternatives.values():
-        query_tokens += [a for a in stand_ins if a not in query_tokens]
+            alternatives[t] = mapping
+    for mapping in alternatives.values():
+        query_tokens += [a for a in mapping.alternatives if a not in query_tokens]
     weights = {t: _weight(keyword, vocabulary, t, alternatives, unknown_weight) for t in query_terms}
     unknown = frozenset(t for t in query_terms if not vocabulary.known_in_parts(t)
-                        and alternatives.get(t, ((), 0.0))[1] < TRUSTED)
+                        and (t not in alternatives or alternatives[t].confidence < TRUSTED))
     return Query(question, normalized, chinese, query_terms, query_tokens, weights, YEAR.findall(normalized),
                  alternatives, unknown)
 
 
 def _weight(keyword: KeywordIndex, vocabulary: VocabularyMap, term: str,
-            alternatives: dict[str, tuple[tuple[str, ...], float]], unknown_weight: float) -> float:
+            alternatives: dict[str, Mapping], unknown_weight: float) -> float:
     """A question word's coverage weight: its IDF weight; its stand-ins' when it is no word of the
     knowledge base but has them (an English word); a share of it when nothing can match it (老板,
     从头到尾), since its full weight would refuse every question asked in everyday words. Whether the
@@ -244,7 +244,7 @@ def _weight(keyword: KeywordIndex, vocabulary: VocabularyMap, term: str,
     if vocabulary.known(term):
         return keyword.term_weight(term)
     if term in alternatives:
-        return min(keyword.term_weight(term), max(keyword.term_weight(a) for a in alternatives[term][0]))
+        return min(keyword.term_weight(term), max(keyword.term_weight(a) for a in alternatives[term].alternatives))
     return keyword.term_weight(term) * unknown_weight
 
 
@@ -271,11 +271,11 @@ def _passage(chunk: StoredChunk) -> Passage:
 
 
 def coverage(query_terms: list[str], weights: dict[str, float], text: str,
-             alternatives: dict[str, tuple[tuple[str, ...], float]] | None = None) -> float:
+             alternatives: dict[str, Mapping] | None = None) -> float:
     """IDF-weighted share of the question's content words found in ``text``.
 
     Synonyms count whole; a word the knowledge base lacks counts as much as the meaning map
-    trusts the word it found for it (``alternatives``: word -> (its stand-ins, confidence)).
+    trusts the words it found for it (``alternatives``: word -> its Mapping).
     """
     total = sum(weights.get(t, 0.0) for t in query_terms)
     if total <= 0:
@@ -286,6 +286,6 @@ def coverage(query_terms: list[str], weights: dict[str, float], text: str,
     for t in query_terms:
         if t in text or any(alt in text for alt in groups.get(t, ())):
             found += weights.get(t, 0.0)
-        elif t in alternatives and any(alt in text for alt in alternatives[t][0]):
-            found += weights.get(t, 0.0) * alternatives[t][1]
+        elif t in alternatives and any(alt in text for alt in alternatives[t].alternatives):
+            found += weights.get(t, 0.0) * alternatives[t].confidence
     return found / total

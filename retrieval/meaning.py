@@ -28,9 +28,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Callable
 
-from text.normalize import STOPWORDS, synonym_groups
+from text.normalize import STOPWORDS, lookup_english, synonym_groups
 
 MAX_ALTERNATIVES = 4  # more than this and a word maps onto noise
+CACHE_WORDS = 50_000  # question words whose mapping is remembered
 ABBREVIATION_SPAN = (2, 4)  # lengths of words read as abbreviations
 _CEDICT_LINE = re.compile(r"^\S+ (\S+) \[[^\]]*\] /(.*)/\s*$")
 _PARENTHESES = re.compile(r"\([^)]*\)")
@@ -91,10 +92,11 @@ def cedict_reverse() -> dict[str, frozenset[str]]:
     return {gloss: frozenset(words) for gloss, words in table.items()}
 
 
-# How much a word found through each source counts, against 1.0 for the word itself: a looser
-# source more often maps onto a word of another meaning (官司 -> 公司 by a swapped character).
+# Suffixes that only measure or name the bearer: 藏书量 is spoken of wherever 藏书 is.
 MEASURE_SUFFIXES = frozenset("量数段期度地者人率额")
 TRUSTED = 0.8  # stand-ins this sure make a word count as known (synonyms, abbreviations, 词林)
+# How much a word found through each source counts, against 1.0 for the word itself: a looser
+# source more often maps onto a word of another meaning (官司 -> 公司 by a swapped character).
 CONFIDENCE = {"synonyms": 1.0, "abbreviation": 1.0, "cilin": 0.8, "character": 0.6, "parts": 0.6,
               "english": 0.8}
 
@@ -144,6 +146,8 @@ class VocabularyMap:
         if word in self._cache:
             return self._cache[word]
         found = None if self.known(word) else self._lookup(word)
+        if len(self._cache) >= CACHE_WORDS:  # a long-running server meets ever new words
+            self._cache.clear()
         self._cache[word] = found
         return found
 
@@ -198,7 +202,4 @@ class VocabularyMap:
 
     def english(self, phrase: str) -> list[str]:
         """Knowledge-base words for an English word or phrase, from CC-CEDICT read backwards."""
-        table = cedict_reverse()
-        phrase = phrase.lower().strip()
-        words = table.get(phrase) or (table.get(phrase[:-1]) if phrase.endswith("s") else None) or ()
-        return self._keep(words)[:MAX_ALTERNATIVES]
+        return self._keep(lookup_english(cedict_reverse(), phrase.lower().strip()) or ())[:MAX_ALTERNATIVES]

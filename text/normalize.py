@@ -149,6 +149,11 @@ def _glossary() -> dict[str, tuple[str, ...]]:
     return table
 
 
+def lookup_english(table: dict, phrase: str):
+    """``table``'s entry for an English word or phrase, or for it less a plural -s; None when neither."""
+    return table.get(phrase) or (table.get(phrase[:-1]) if phrase.endswith("s") else None)
+
+
 _EN_WORD = re.compile(r"[a-z0-9]+")
 
 
@@ -167,7 +172,7 @@ def english_terms(text: str, missed: list[str] | None = None) -> tuple[list[str]
     while i < len(words):
         for size in (3, 2, 1):
             phrase = " ".join(words[i : i + size])
-            hit = table.get(phrase) or (table.get(phrase[:-1]) if phrase.endswith("s") else None)
+            hit = lookup_english(table, phrase)
             if hit and len(words[i : i + size]) == size:
                 found.extend(t for t in hit if t not in found)
                 translated += size

@@ -4,10 +4,11 @@ Word overlap finds the topic (高新贷, 政务服务中心) but not whether the
 about it: a question after the 邮政编码 of a service centre shares every topic word with the
 sentence giving its address. So a question is read for
 
-- the kind of answer it wants (an amount, a percentage, a count, a date, a duration, a phone
-  number, an address, a person's name): the quoted sentence must supply that kind, and
-- its asked attribute, the noun in "X的Y是多少 / Y有多少 / Y叫什么": the retrieved passages must
-  contain Y (or a word the vocabulary map gives for it).
+- the kind of answer it wants (an amount, a percentage, a count in its unit, a duration, a phone
+  number, and, unchecked, a date, a place or a person's name): for the kinds whose answers can be
+  told from their text the quoted sentence must supply one, and
+- its asked attribute, the noun in "X的Y是多少 / Y有多少 / 哪些Y": the knowledge base must speak of Y
+  somewhere (retrieval.answer weighs that against the meaning map's stand-ins).
 
 When the topic is found but the attribute or the kind of answer is not, the answer is a partial
 refusal that says what was found and what was not.
@@ -18,6 +19,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from enum import Enum
+from functools import lru_cache
 
 from text.years import YEAR
 from text.normalize import dictionary_word, terms
@@ -43,6 +45,8 @@ class AskedKind(Enum):
 
 
 _NUM = r"[\d*.０-９一二两三四五六七八九十百千万]"
+# Measure words that name what a 多少/几 question counts.
+_MEASURE = "个|家|人|名|位|件|项|套|条|次|所|批|户|类|种|间|辆|亩"
 # Question pattern -> kind, first match wins (more specific kinds first).
 _ASKS: list[tuple[AskedKind, re.Pattern[str]]] = [
     (AskedKind.PHONE, re.compile(r"电话|热线|联系方式|号码|\bphone|\bhotline|\btelephone")),
@@ -52,22 +56,18 @@ _ASKS: list[tuple[AskedKind, re.Pattern[str]]] = [
     (AskedKind.DURATION, re.compile(r"多长时间|多久|几年|几个月|几天|几个工作日|多少天|多少个工作日|期限|有效期|时限|how long|\bduration|\bterm\b|\bperiod\b")),
     (AskedKind.DATE, re.compile(r"什么时候|何时|哪天|哪一天|哪一年|哪年|几月|几号前|截止|日期|\bwhen\b|\bdeadline|\bdate\b")),
     (AskedKind.AMOUNT, re.compile(r"多少钱|多少万|金额|资金多少|奖励多少|补贴多少|资助多少|补助多少|奖多少|补多少|拿多少|领多少|多少奖励|多少补贴|多少资助|多少补助|how much|\bamount|\baward|\breward|\bsubsid|\bfunding")),
-    (AskedKind.COUNT, re.compile(r"(多少|(?<!哪)几)(个|家|人|名|位|件|项|套|条|次|所|批|户|类|种|间|辆|亩|平方米)|how many")),
+    (AskedKind.COUNT, re.compile(rf"(多少|(?<!哪)几)({_MEASURE}|平方米)|how many")),
     (AskedKind.NUMBER, re.compile(r"多少|几")),
 ]
-_MEASURED = re.compile(r"(?:多少|(?<!哪)几)(个|家|人|名|位|件|项|套|条|次|所|批|户|类|种|间|辆|亩)")
-_CHECKED = frozenset({AskedKind.PHONE, AskedKind.PERCENT, AskedKind.DURATION, AskedKind.AMOUNT, AskedKind.COUNT})
+_MEASURED = re.compile(rf"(?:多少|(?<!哪)几)({_MEASURE})")
 _CURRENCY = r"(万|亿|千|百)?(元|美元|欧元|英镑|日元|港元|港币|澳元|卢布|法郎|镑)"
-# What a sentence supplying each kind contains.
+# What a sentence supplying each checked kind contains.
 _SUPPLIES: dict[AskedKind, re.Pattern[str]] = {
     AskedKind.PHONE: re.compile(r"\d{5,}|\d{3,4}-\d{6,8}"),
-    AskedKind.PERSON: re.compile(r"(主任|局长|书记|处长|科长|经理|负责人|联系人)[：:]?[\u4e00-\u9fff]{2,3}"),
     AskedKind.PERCENT: re.compile(r"%|％|百分之|[一二三四五六七八九十]成|倍"),
     AskedKind.DURATION: re.compile(_NUM + r"+\s*(个)?(年|月|日|天|工作日|小时|周|季度)|当年|当月|当日|即办"),
-    AskedKind.DATE: re.compile(_NUM + r"+\s*(年|月|日|号)|年底|年初|月底|月初|上半年|下半年|季度|前完成|之前|以前"),
     AskedKind.AMOUNT: re.compile(_NUM + r"+\s*[多余]?\s*" + _CURRENCY + r"|免费|不收取"),
-    AskedKind.COUNT: re.compile(_NUM + r"+\s*[多余]?\s*(个|家|人|名|位|件|项|套|条|次|所|批|户|类|种|间|辆|亩|平方米|栋|座)"),
-    AskedKind.NUMBER: re.compile(r"[\d*]|[一二两三四五六七八九十百千万]+[个家人名位件项套条次所批户类种元年月日天%]"),
+    AskedKind.COUNT: re.compile(_NUM + rf"+\s*[多余]?\s*({_MEASURE}|平方米|栋|座)"),
 }
 # Where a question names the thing it asks about, most specific pattern first:
 # "哪些材料" / "多少个车位" / "有多少专业人才" name it after the question word; "X的Y是多少" / "Y叫什么" before
@@ -114,11 +114,13 @@ class Asked:
     def checked(self) -> bool:
         """Kinds whose presence in a sentence can be told from its text: a figure with its unit or a
         phone number. Names, dates and places take too many forms (唐末, 四国征伐后) to be checked."""
-        return self.kind in _CHECKED
+        return self.kind in _SUPPLIES
 
 
+@lru_cache(maxsize=1024)
 def asked(normalized_question: str) -> Asked:
-    """Read a normalised question (NFKC, Simplified, lower case) for the kind of answer and attribute."""
+    """Read a normalised question (NFKC, Simplified, lower case) for the kind of answer and attribute.
+    Cached: sentence scoring and the partial-refusal check both read the same question."""
     kind = next((k for k, pattern in _ASKS if pattern.search(normalized_question)), AskedKind.OTHER)
     years = tuple(YEAR.findall(normalized_question))
     measured = _MEASURED.search(normalized_question)
@@ -152,8 +154,8 @@ def _is_attribute_word(word: str) -> bool:
 
 
 def supplies(kind: AskedKind, text: str, unit: str = "") -> bool:
-    """True when ``text`` holds an answer of ``kind`` (a figure with a unit, a date, a number …);
-    with ``unit``, a count in that unit (多少件 -> "3件", not "1126家")."""
+    """True when ``text`` holds an answer of ``kind`` (a figure with its unit, a phone number; always
+    for a kind that is not checked); with ``unit``, a count in that unit (多少件 -> "3件", not "1126家")."""
     if unit:
         return bool(re.search(_NUM + r"+\s*[多余]?\s*" + re.escape(unit), text))
     pattern = _SUPPLIES.get(kind)
