@@ -31,6 +31,10 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
+# Paths that need the login when ZONEQA_AUTH is set: the API, the OpenAI-compatible API and the document viewer.
+PROTECTED_PREFIXES = ("/api/", "/v1/", "/documents/")
+
+
 def _credentials_ok(header: str, auth: tuple[str, str]) -> bool:
     """HTTP Basic user:password, or a Bearer token equal to 'user:password' (for OpenAI clients)."""
     scheme, _, value = header.partition(" ")
@@ -59,20 +63,25 @@ def create_app(s: Settings | None = None, kb: str | None = None):
 
     from store import list_knowledge_bases
     from web.api import FigureTables, build_router, install_error_handlers
-    from web.chat import CSS, THEME
-    from web.security import enable_client_path_checks, gradio_mount_options, hide_api_info_from_guests
+    from web.chat import CITATION_SCRIPT, CSS, THEME
+    from web.chinese_labels import LABELS_SCRIPT
+    from web.security import (enable_client_path_checks, gradio_mount_options, gradio_session_user,
+                              hide_api_info_from_guests, mounted_gradio_app)
     from web.ui import build_ui
+    from web.viewer import build_viewer_router
 
     app = FastAPI(title="ZoneQA", docs_url="/api/docs", redoc_url=None)
     install_error_handlers(app)
 
+    mounted = {}  # the Gradio app, mounted below: its login cookie also opens the document viewer
     if s.auth:
         @app.middleware("http")
         async def require_credentials(request: Request, call_next):
             path = request.url.path
-            protected = path.startswith(("/api/", "/v1/")) or path == app.openapi_url  # the schema, like /api/docs
+            protected = path.startswith(PROTECTED_PREFIXES) or path == app.openapi_url  # the schema, like /api/docs
             if protected and path != "/api/health":
-                if not _credentials_ok(request.headers.get("authorization", ""), s.auth):
+                if not (_credentials_ok(request.headers.get("authorization", ""), s.auth)
+                        or gradio_session_user(mounted.get("gradio"), request) is not None):
                     return JSONResponse({"error": "需要登录凭据。"}, status_code=401,
                                         headers={"WWW-Authenticate": 'Basic realm="zoneqa"'})
             response = await call_next(request)
@@ -82,13 +91,16 @@ def create_app(s: Settings | None = None, kb: str | None = None):
 
     figures = FigureTables(assistant)
     app.include_router(build_router(assistant, figures))
+    app.include_router(build_viewer_router(s))
     kbs = list_knowledge_bases(s) or [default_kb]
     demo = build_ui(assistant, figures, kbs, default_kb)
     app = gr.mount_gradio_app(
         app, demo, path="/", auth=s.auth, theme=THEME, css=CSS, footer_links=[],
+        js=f"() => {{ ({CITATION_SCRIPT})(); ({LABELS_SCRIPT})(); }}",
         ssr_mode=False, auth_message="请输入 ZONEQA_AUTH 中设置的用户名和密码。", **gradio_mount_options(s),
     )
     enable_client_path_checks(demo)
+    mounted["gradio"] = mounted_gradio_app(app)
     return app
 
 

@@ -16,7 +16,7 @@ from errors import ZoneQAError
 from retrieval.ask import Assistant
 from retrieval.schema import AnswerResult, Delta
 from web.limits import check_question_length
-from web.render import answer_markdown, escape_markdown, sources_html
+from web.render import EMPTY_PANEL, answer_markdown, link_citations, escape_markdown, sources_html, sources_panel
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +40,12 @@ CSS = """
 .zq-notice{background:#fee2e2;border-radius:8px;padding:8px 10px;margin:6px 0}
 .zq-warning{background:#fef3c7;border-radius:8px;padding:8px 10px;margin:6px 0}
 .zq-empty{color:var(--body-text-color-subdued)}
+.zq-source.zq-active{outline:2px solid #f59e0b;background:#fffbeb}
+.zq-turn-title{font-size:.85em;color:var(--body-text-color-subdued);margin:2px 0 4px}
+.zq-view{display:inline-block;margin-top:6px;font-size:.9em}
+a.zq-cite{text-decoration:none;font-weight:600}
+a.zq-turn-sources{font-size:.8em;margin-left:4px}
+#zq-sources{max-height:560px;overflow-y:auto}
 .zq-figure{padding:6px 0;border-bottom:1px solid var(--border-color-primary);line-height:1.7}
 """
 
@@ -82,9 +88,10 @@ class ChatSession:
         message = (message or "").strip()
         state = {**new_state(), **(state or {})}
         if not message:
-            gr.Warning("请输入问题。")
+            gr.Warning("请输入问题。", title="提示")
             yield state["history"], gr.update(), state, message
             return
+        turn = len(state["panels"])
         standalone = self.assistant.condense(state["questions"], message)
         history = state["history"] + [{"role": "user", "content": escape_markdown(message)},
                                       {"role": "assistant", "content": ""}]
@@ -105,17 +112,20 @@ class ChatSession:
             log.exception("answering failed")
             yield _failed(history, "⚠️ 系统暂时无法回答，请稍后再试。", state)
             return
-        yield from self._show(answer, message, standalone, history, state, streamed)
+        yield from self._show(answer, message, standalone, history, state, streamed, kb or self.default_kb, turn)
 
     def _show(self, answer: AnswerResult, message: str, standalone: str, history: list[dict], state: dict,
-              streamed: str) -> Iterator[tuple]:
-        """The finished answer: at once when a model streamed it, else typed out in small steps."""
+              streamed: str, kb: str, turn: int) -> Iterator[tuple]:
+        """The finished answer: at once when a model streamed it, else typed out in small steps. Its [n] link
+        to its own sources, which stay in the panel (one section per answer) after later answers."""
         state["questions"] = state["questions"] + [standalone]
         state["answers"] = state["answers"] + [answer.as_json()]
         full = answer_markdown(answer)
         if standalone != message:
             full += "\n\n" + escape_markdown(f"（按“{standalone}”理解）")
-        panel = sources_html(answer)
+        full = link_citations(full, turn)
+        state["panels"] = state["panels"] + [sources_html(answer, kb, turn)]
+        panel = sources_panel(state["panels"])
         state["history"] = history[:-1] + [{"role": "assistant", "content": full}]
         if streamed:  # the model's text, or the extractive answer that replaced it
             history[-1] = {"role": "assistant", "content": full}
@@ -140,22 +150,26 @@ class ChatSession:
 
     @staticmethod
     def clear() -> tuple:
-        return [], sources_html(None), new_state(), ""
+        return [], EMPTY_PANEL, new_state(), ""
 
 
 def new_state() -> dict[str, list]:
-    """A session's conversation: standalone questions, answer JSONs, and the messages shown (text only)."""
-    return {"questions": [], "answers": [], "history": []}
+    """A session's conversation: standalone questions, answer JSONs, the messages shown (text only), and each
+    answer's sources panel section (failed answers too, so answer i always owns section i)."""
+    return {"questions": [], "answers": [], "history": [], "panels": []}
 
 
 def _failed(history: list[dict], markdown: str, state: dict) -> tuple:
-    history[-1] = {"role": "assistant", "content": markdown}
+    turn = len(state["panels"])
+    history[-1] = {"role": "assistant", "content": link_citations(markdown, turn)}
     state["history"] = history
-    return history, sources_html(None), state, ""
+    state["panels"] = state["panels"] + [sources_html(None)]
+    return history, sources_panel(state["panels"]), state, ""
 
 
 def _typed_out(full: str) -> Iterator[str]:
-    """Growing prefixes of ``full``, cut only outside a backslash escape so Markdown never shows half of one."""
+    """Growing prefixes of ``full``, cut only outside a backslash escape or an HTML tag (the citation links;
+    text '<' is escaped as &lt;), so the chat never shows half of one."""
     i = 0
     while i < len(full):
         if i:
@@ -163,6 +177,8 @@ def _typed_out(full: str) -> Iterator[str]:
         i = min(len(full), i + STREAM_STEP)
         while i < len(full) and full[i - 1] == "\\":
             i += 1
+        if full.rfind("<", 0, i) > full.rfind(">", 0, i):
+            i = full.find(">", i) + 1 or len(full)
         yield full[:i]
 
 
@@ -177,9 +193,11 @@ class _ChatLayout:
 
 
 def _layout(kbs: list[str], default_kb: str) -> _ChatLayout:
-    with gr.Row():
-        with gr.Column(scale=3):
-            kb = gr.Dropdown(choices=kbs, value=default_kb, label="知识库", visible=len(kbs) > 1)
+    """Chat and sources side by side, the input below both: on a phone the columns stack, so the sources
+    follow the answers and the input stays at the bottom."""
+    kb = gr.Dropdown(choices=kbs, value=default_kb, label="知识库", visible=len(kbs) > 1)
+    with gr.Row(elem_id="zq-chat-row"):
+        with gr.Column(scale=3, min_width=300):
             chatbot = gr.Chatbot(
                 label="对话", height=520, elem_id="zq-chat",
                 examples=[{"text": e} for e in EXAMPLES],
@@ -187,15 +205,62 @@ def _layout(kbs: list[str], default_kb: str) -> _ChatLayout:
                 feedback_options=("Like", "Dislike"),
                 buttons=["copy", "copy_all"],
             )
-            with gr.Row():
-                box = gr.Textbox(placeholder="输入问题，按回车发送", show_label=False, scale=5,
-                                 max_lines=4, elem_id="zq-input")
-                send = gr.Button("发送", variant="primary", scale=1, elem_id="zq-send")
-            clear_btn = gr.Button("清空对话", variant="secondary", elem_id="zq-clear")
-        with gr.Column(scale=2):
-            gr.Markdown("### 引用来源")
-            panel = gr.HTML(sources_html(None), elem_id="zq-sources")
+        with gr.Column(scale=2, min_width=300):
+            with gr.Accordion("引用来源", open=True, elem_id="zq-sources-box"):
+                panel = gr.HTML(EMPTY_PANEL, elem_id="zq-sources")
+    with gr.Row(elem_id="zq-input-row"):
+        box = gr.Textbox(placeholder="输入问题，按回车发送", show_label=False, scale=5,
+                         max_lines=4, elem_id="zq-input")
+        send = gr.Button("发送", variant="primary", scale=1, min_width=80, elem_id="zq-send")
+    clear_btn = gr.Button("清空对话", variant="secondary", elem_id="zq-clear")
     return _ChatLayout(kb, chatbot, box, send, clear_btn, panel)
+
+
+# Clicks on an answer: a [n] link opens, highlights and scrolls to source n of that answer; a click anywhere
+# else on an answer (or its 来源 link) shows that answer's sources. Client-side only: every answer's sources
+# are already in the panel (web/render.sources_panel), so no round trip and nothing for a client to forge.
+# Gradio's sanitiser drops data-* attributes, so the links say which answer and source in their href
+# (#zq-src-TURN-N, #zq-turn-TURN).
+CITATION_SCRIPT = """() => {
+  const panel = () => document.getElementById('zq-sources');
+  const target = (link) => /^#zq-(?:src|turn)-(\\d+)(?:-(\\d+))?$/.exec(link.getAttribute('href') || '');
+  const showTurn = (turn) => {
+    const p = panel();
+    if (!p) return null;
+    let shown = null;
+    p.querySelectorAll('section.zq-turn').forEach((s) => {
+      const on = s.id === `zq-turn-${turn}`;
+      s.hidden = !on;
+      if (on) shown = s;
+    });
+    return shown;
+  };
+  const openPanel = () => {
+    const box = document.getElementById('zq-sources-box');
+    const toggle = box && box.querySelector('button');
+    if (toggle && !(panel() && panel().offsetParent)) toggle.click();  // the accordion was folded
+  };
+  document.addEventListener('click', (event) => {
+    const link = event.target.closest && event.target.closest('#zq-chat a.zq-cite, #zq-chat a.zq-turn-sources');
+    const where = link && target(link);
+    if (where) {
+      event.preventDefault();
+      event.stopPropagation();
+      openPanel();
+      const section = showTurn(where[1]);
+      const block = where[2] ? document.getElementById(`zq-src-${where[1]}-${where[2]}`) : section;
+      if (!block) return;
+      document.querySelectorAll('#zq-sources .zq-active').forEach((b) => b.classList.remove('zq-active'));
+      if (block.tagName === 'DETAILS') { block.open = true; block.classList.add('zq-active'); }
+      setTimeout(() => block.scrollIntoView({block: 'nearest', behavior: 'smooth'}), 50);
+      return;
+    }
+    const message = event.target.closest && event.target.closest('#zq-chat .bot, #zq-chat [data-testid="bot"]');
+    const marker = message && message.querySelector('a.zq-turn-sources');
+    const turn = marker && target(marker);
+    if (turn) showTurn(turn[1]);
+  }, true);
+}"""
 
 
 def example_text(data: gr.SelectData) -> str:

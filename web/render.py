@@ -7,8 +7,11 @@ import re
 
 from retrieval.schema import AnswerResult, Citation
 from retrieval.tunables import LOW_RELEVANCE
+from web.viewer import viewer_url
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|>~])")
+_ESCAPED_MARKER = re.compile(r"\\\[(\d+)\\\]")  # [n] as escape_markdown writes it: \[n\]
+VIEW_PASSAGE_CHARS = 120  # what the 查看原文 link carries to find the passage when the answer quoted none
 
 
 def escape_markdown(text: str) -> str:
@@ -35,32 +38,74 @@ def _highlight(text: str, quotes: list[str]) -> str:
     return "".join(out)
 
 
-def citation_block(c: Citation, open_: bool) -> str:
+def source_anchor(turn: int, n: int) -> str:
+    """The id of citation ``n``'s block among the sources of answer ``turn`` (what ``[n]`` links to)."""
+    return f"zq-src-{turn}-{n}"
+
+
+def turn_anchor(turn: int) -> str:
+    """The id of answer ``turn``'s section in the sources panel."""
+    return f"zq-turn-{turn}"
+
+
+def citation_block(c: Citation, open_: bool, kb: str, turn: int) -> str:
     where = html.escape(c.source) + (f" · {html.escape(c.section)}" if c.section else "")
     low = ' <span class="zq-low">相关度较低</span>' if c.score < LOW_RELEVANCE else ""
+    passage = c.quotes[0] if c.quotes else c.text[:VIEW_PASSAGE_CHARS]
+    view = html.escape(viewer_url(kb, c.source, passage))
     return (
-        f'<details class="zq-source" {"open" if open_ else ""}>'
+        f'<details class="zq-source" id="{source_anchor(turn, c.n)}" {"open" if open_ else ""}>'
         f'<summary><b>[{c.n}]</b> {where} <span class="zq-score">相关度 {c.score:.2f}</span>{low}</summary>'
-        f'<div class="zq-passage">{_highlight(c.text, c.quotes)}</div></details>'
+        f'<div class="zq-passage">{_highlight(c.text, c.quotes)}</div>'
+        f'<a class="zq-view" href="{view}" target="_blank" rel="noopener">查看原文</a></details>'
     )
 
 
-def sources_html(answer: AnswerResult | None) -> str:
-    """The sources panel: a notice for refusals and low relevance, then one block per citation."""
+EMPTY_PANEL = '<div class="zq-empty">提问后，这里会显示回答引用的原文段落。</div>'
+
+
+def sources_html(answer: AnswerResult | None, kb: str = "", turn: int = 0) -> str:
+    """The sources of one answer: a notice for refusals and low relevance, then one block per citation."""
     if answer is None:
-        return '<div class="zq-empty">提问后，这里会显示回答引用的原文段落。</div>'
+        return '<div class="zq-empty">没有引用。</div>'
     parts = []
     if answer.refused:
         parts.append('<div class="zq-notice">未找到相关内容：资料中没有能回答该问题的段落，因此没有给出回答。</div>')
     for note in answer.notices:
         parts.append(f'<div class="zq-warning">{html.escape(note.text)}</div>')
-    parts += [citation_block(c, open_=(i == 0)) for i, c in enumerate(answer.citations)]
+    parts += [citation_block(c, i == 0, kb, turn) for i, c in enumerate(answer.citations)]
     return "".join(parts) or '<div class="zq-empty">没有引用。</div>'
 
 
-def answer_markdown(answer: AnswerResult) -> str:
-    """The chat message: the answer text shown literally (figures masked as * stay *)."""
-    return escape_markdown(answer.answer)
+def sources_panel(turns: list[str], shown: int | None = None) -> str:
+    """The sources panel: every answer's sources, each in its own section, only one shown (the latest unless
+    ``shown``). The page's script (web/chat.py, CITATION_SCRIPT) switches sections when an answer is clicked."""
+    if not turns:
+        return EMPTY_PANEL
+    shown = len(turns) - 1 if shown is None else shown
+    return "".join(
+        f'<section class="zq-turn" id="{turn_anchor(i)}"{"" if i == shown else " hidden"}>'
+        f'<div class="zq-turn-title">第 {i + 1} 问的来源</div>{body}</section>'
+        for i, body in enumerate(turns))
+
+
+def link_citations(markdown: str, turn: int) -> str:
+    """Each escaped ``[n]`` of an answer made a link to its source block; then a 来源 link to the answer's
+    sources. Plain anchors to ids on the page: Gradio's sanitiser keeps them (not data-* attributes), the page
+    script handles clicks."""
+    def link(m: re.Match) -> str:
+        n = m.group(1)
+        return f'<a class="zq-cite" href="#{source_anchor(turn, int(n))}">[{n}]</a>'
+
+    return _ESCAPED_MARKER.sub(link, markdown) + f' <a class="zq-turn-sources" href="#{turn_anchor(turn)}">来源</a>'
+
+
+
+def answer_markdown(answer: AnswerResult, turn: int | None = None) -> str:
+    """The chat message: the answer text shown literally (figures masked as * stay *); with ``turn``, its
+    [n] markers link to that answer's sources."""
+    text = escape_markdown(answer.answer)
+    return text if turn is None else link_citations(text, turn)
 
 
 def answer_with_sources_text(answer: AnswerResult) -> str:

@@ -135,3 +135,22 @@ class LoginThrottle:
         if len(self._clients) > self.MAX_CLIENTS:
             self._clients = {c: r for c, r in self._clients.items()
                              if now < r.until or now - r.since <= self.window_s}
+
+
+def mounted_gradio_app(app):
+    """The Gradio app ``gr.mount_gradio_app`` mounted into the FastAPI ``app`` (it keeps the login sessions)."""
+    from gradio.routes import App as GradioApp
+
+    return next((route.app for route in app.routes if isinstance(getattr(route, "app", None), GradioApp)), None)
+
+
+def gradio_session_user(gradio_app, request) -> str | None:
+    """The user logged in to the Gradio page through this request's cookie, or None.
+
+    Links from the chat (查看原文, page images, downloads) are opened by the browser, which sends Gradio's login
+    cookie, not the API's Basic credentials: a valid chat login opens them too, so the viewer has the chat's auth."""
+    if gradio_app is None:
+        return None
+    token = (request.cookies.get(f"access-token-{gradio_app.cookie_id}")
+             or request.cookies.get(f"access-token-unsecure-{gradio_app.cookie_id}"))
+    return gradio_app.tokens.get(token) if token else None
