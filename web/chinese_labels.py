@@ -35,6 +35,7 @@ LABELS: dict[str, str] = {
     "Info": "消息",
     "Success": "成功",
     "Close": "关闭",
+    "Loading": "加载中",
     "Loading...": "加载中……",
     "Loading…": "加载中……",
     "processing": "处理中",
