@@ -89,3 +89,40 @@ class StoreUnavailableError(ZoneQAError):
     """The knowledge-base store (a Chroma server) is down or did not answer in time."""
 
     status = 503
+
+
+# --------------------------------------------------------------------------- the CLIs' own words
+
+# argparse's texts (headings of -h, its usage errors) in Chinese, for every CLI at once: argparse looks each up
+# through its module-level gettext ``_`` when it prints, so replacing that one name is enough. The flags and
+# our own help texts are unchanged. Python 3.11's message ids; an id not listed stays English.
+ARGPARSE_TEXTS = {
+    "usage: ": "用法：",
+    "positional arguments": "位置参数",
+    "options": "选项",
+    "optional arguments": "选项",
+    "show this help message and exit": "显示本帮助并退出",
+    "%(prog)s: error: %(message)s\n": "%(prog)s：错误：%(message)s\n",
+    "the following arguments are required: %s": "缺少必需的参数：%s",
+    "unrecognized arguments: %s": "无法识别的参数：%s",
+    "expected one argument": "需要一个值",
+    "expected at least one argument": "至少需要一个值",
+    "expected at most one argument": "最多只能有一个值",
+    "invalid %(type)s value: %(value)r": "%(type)s 值无效：%(value)r",
+    "argument %(argument_name)s: %(message)s": "参数 %(argument_name)s：%(message)s",
+    "not allowed with argument %s": "不能与参数 %s 同时使用",
+    "invalid choice: %(value)r (choose from %(choices)s)": "无效的选项：%(value)r（可选 %(choices)s）",
+    "ambiguous option: %(option)s could match %(matches)s": "选项 %(option)s 有歧义，可能是 %(matches)s",
+    "one of the arguments %s is required": "参数 %s 中必须给出一个",
+    "ignored explicit argument %r": "忽略了多余的值 %r",
+}
+
+
+def _chinese_argparse() -> None:
+    import argparse
+
+    english = argparse._  # gettext.gettext
+    argparse._ = lambda text: ARGPARSE_TEXTS.get(text) or english(text)
+
+
+_chinese_argparse()
