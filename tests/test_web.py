@@ -277,7 +277,7 @@ def test_browser_follow_up_feedback_and_clear(server, corpus_kb):
             timeout=60000)
         last = page.locator("#zq-chat .bot").last.inner_text()
         assert "建成道路*条" in last
-        assert "2022年主要工作情况" in page.locator("#zq-sources summary").first.inner_text()
+        assert "2022年主要工作情况" in page.locator("#zq-sources section:not([hidden]) summary").first.inner_text()
 
         page.locator("#zq-chat button[aria-label='有帮助'], #zq-chat button[aria-label='Like']").last.click()
         page.wait_for_selector("text=感谢反馈", timeout=30000)
