@@ -336,8 +336,8 @@ def test_browser_figure_lookup_tab_with_export(server, tmp_path):
         page.wait_for_selector("text=没有找到匹配的数据", timeout=60000)
         browser.close()
     rows = list(load_workbook(xlsx).active.iter_rows(values_only=True))
-    assert rows[0][:4] == ("期间", "指标", "限定", "数值")
-    assert any(r[1] == "建成道路" and r[0] == "2022年完成" for r in rows[1:])
+    assert rows[0][:4] == ("指标", "数值", "期间", "单位")
+    assert any(r[0] == "建成道路" and r[2] == "2022年完成" for r in rows[1:])
     assert "新启动道路" in csv_text
 
 
@@ -392,20 +392,37 @@ def test_upload_names_sizes_and_credentials_are_checked(tmp_path, monkeypatch):
         ("ok.txt", ok), ("../../etc/evil.txt", ok), ("a/b.txt", ok), ("..txt", ok), (".hidden.txt", ok),
         ("big.txt", big), ("tool.exe", ok)])
     assert stored == ["ok.txt"]
-    assert len(refused) == 6 and any("50" in r or "20 MB" in r for r in refused)
+    assert len(refused) == 6 and any("50" in why or "20 MB" in why for _, why in refused)
+    assert {name for name, _ in refused} == {"../../etc/evil.txt", "a/b.txt", "..txt", ".hidden.txt", "big.txt", "tool.exe"}
     written = {p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file()}
     assert written == {"ok.txt", "big.txt", "data/uploads/default/ok.txt"}  # nothing outside the data dir
+
+
+def test_sizes_and_upload_results_read_as_people_expect():
+    from web.admin_tab import human_size, upload_results
+
+    assert [human_size(n) for n in (None, 0, 812, 1024, 12_600, 5 * 1024 * 1024)] == [
+        "", "0 B", "812 B", "1.0 KB", "12.3 KB", "5.0 MB"]
+    docs = [["a.txt", 3, "1.0 KB", "", "已索引"], ["scan.pdf", 0, "2.0 KB", "", "已跳过：scan.pdf: PDF 没有文字层"]]
+    assert upload_results(["a.txt", "scan.pdf"], [("x.exe", "x.exe: 不支持的文件类型")], docs) == [
+        ["a.txt", "已索引", 3, ""], ["scan.pdf", "已跳过", 0, "scan.pdf: PDF 没有文字层"],
+        ["x.exe", "未接受", 0, "x.exe: 不支持的文件类型"]]
 
 
 @pytest.mark.browser
 def test_browser_admin_upload_ask_delete(tmp_path):
     from playwright.sync_api import sync_playwright
 
+    from tests.conftest import run_cli
+
     docs = tmp_path / "corpus"
     docs.mkdir()
     (docs / "base.txt").write_text("一、概况\n高新区总面积约12平方公里。\n", encoding="utf-8")
     upload = tmp_path / "新政策.txt"
     upload.write_text("一、租金补贴\n入驻孵化器的初创企业，首年租金补贴比例为70%。\n", encoding="utf-8")
+    cli_docs = tmp_path / "cli"
+    cli_docs.mkdir()
+    (cli_docs / "命令行导入.txt").write_text("一、说明\n这是命令行导入的文件。\n", encoding="utf-8")
     proc, url = _start(tmp_path / "data", env={"ZONEQA_CORPUS": str(docs), "ZONEQA_ADMIN": "admin:pw"})
     try:
         with sync_playwright() as p:
@@ -413,6 +430,12 @@ def test_browser_admin_upload_ask_delete(tmp_path):
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             _open(page, url)
             page.get_by_role("tab", name="知识库管理").click()
+            page.wait_for_function("document.querySelector('#zq-admin-docs').innerText.includes('base.txt')",
+                                   timeout=30000)
+            assert "B" in page.locator("#zq-admin-docs").inner_text().split("base.txt", 1)[1]  # a readable size
+            assert page.locator("#zq-admin-target input").first.input_value() == ""  # nothing preselected
+            accept = page.locator("#zq-admin-files input[type=file]").get_attribute("accept") or ""
+            assert ".pdf" in accept and ".docx" in accept and ".exe" not in accept
             page.locator("#zq-admin-files input[type=file]").set_input_files(str(upload))
             page.locator("#zq-admin-user textarea, #zq-admin-user input").first.fill("admin")
             page.locator("#zq-admin-password input, #zq-admin-password textarea").first.fill("wrong")
@@ -424,6 +447,9 @@ def test_browser_admin_upload_ask_delete(tmp_path):
             page.locator("#zq-admin-upload").click()
             page.wait_for_function("document.querySelector('#zq-admin-docs').innerText.includes('新政策.txt')",
                                    timeout=120000)
+            results = page.locator("#zq-admin-results").inner_text()
+            assert "新政策.txt" in results and "已索引" in results
+            assert page.locator("#zq-admin-files .file-preview").count() == 0  # the picker is cleared
 
             page.get_by_role("tab", name="智能问答").click()
             # Searchers notice a changed knowledge base within 2 s: wait until the app answers from it.
@@ -437,13 +463,35 @@ def test_browser_admin_upload_ask_delete(tmp_path):
             page.get_by_role("tab", name="知识库管理").click()
             page.locator("#zq-admin-target input").first.fill("新政策.txt")
             page.locator("#zq-admin-target input").first.press("Enter")
+            page.locator("#zq-admin-delete").click()  # asks first
+            page.wait_for_selector("text=确定要从知识库删除 新政策.txt 吗", timeout=30000)
+            page.locator("#zq-admin-cancel-delete").click()
+            page.wait_for_selector("#zq-admin-confirm-delete", state="hidden", timeout=30000)
+            assert "新政策.txt" in page.locator("#zq-admin-docs").inner_text()
             page.locator("#zq-admin-delete").click()
+            page.locator("#zq-admin-confirm-delete").click()
             page.wait_for_selector("text=已删除 新政策.txt", timeout=60000)
 
             page.get_by_role("tab", name="智能问答").click()
             assert _api_until(url, "初创企业首年租金补贴比例是多少？", lambda b: b["refused"])["refused"]
             _ask_in_page(page, "初创企业首年租金补贴比例是多少？")
             page.wait_for_function("document.querySelector('#zq-sources .zq-notice') !== null", timeout=60000)
+
+            # A knowledge base made by the CLI while the app runs: in the selectors after a reload.
+            made = run_cli("-m", "ingest", str(cli_docs), "--kb", "clikb", "-q",
+                           env={"ZONEQA_DATA": str(tmp_path / "data")})
+            assert made.returncode == 0, made.stderr
+            _open(page, url)
+            page.wait_for_selector("#zq-kb", state="visible", timeout=30000)  # two knowledge bases now
+            page.get_by_role("tab", name="知识库管理").click()
+            kb_box = page.locator("#zq-admin-kb input").first
+            kb_box.click()
+            kb_box.fill("cli")  # the options are filtered by what is typed
+            option = page.locator("#zq-admin-kb li:has-text('clikb'), ul.options li:has-text('clikb')").first
+            option.wait_for(state="visible", timeout=30000)
+            option.click()
+            page.wait_for_function("document.querySelector('#zq-admin-docs').innerText.includes('命令行导入.txt')",
+                                   timeout=30000)
             browser.close()
         assert not (tmp_path / "data" / "uploads" / "default" / "新政策.txt").exists()
     finally:

@@ -16,10 +16,14 @@ from ingest.loaders import SUPPORTED_SUFFIXES
 from ingest.manage import delete_document, list_documents
 from ingest.sync import sync_knowledge_base
 from settings import Settings, validate_kb_name
+from store import list_knowledge_bases
 from web.security import LoginThrottle
 
 log = logging.getLogger(__name__)
-HEADERS = ["文件", "片段数", "大小（字节）", "更新时间", "状态"]
+HEADERS = ["文件", "片段数", "大小", "更新时间", "状态"]
+UPLOAD_HEADERS = ["文件", "结果", "片段数", "原因"]
+# The file picker offers only what ingestion reads (Gradio filters the dialog by these suffixes).
+PICKER_TYPES = sorted(SUPPORTED_SUFFIXES)
 
 
 class AdminError(ForbiddenError):
@@ -48,8 +52,9 @@ def safe_upload_name(name: str) -> str:
     return name
 
 
-def store_uploads(settings: Settings, kb: str, files: list[tuple[str, Path]]) -> tuple[list[str], list[str]]:
-    """Copy accepted uploads into the knowledge base's upload folder; returns (stored, refused messages)."""
+def store_uploads(settings: Settings, kb: str,
+                  files: list[tuple[str, Path]]) -> tuple[list[str], list[tuple[str, str]]]:
+    """Copy accepted uploads into the knowledge base's upload folder; returns (stored, refused as (name, why))."""
     folder = uploads_dir(settings, kb)
     folder.mkdir(parents=True, exist_ok=True)
     existing = {r["source"] for r in list_documents(kb, settings)} if settings.kb_dir(kb).exists() else set()
@@ -68,7 +73,7 @@ def store_uploads(settings: Settings, kb: str, files: list[tuple[str, Path]]) ->
             shutil.copyfile(temp, target)
             stored.append(name)
         except AdminError as exc:
-            refused.append(str(exc))
+            refused.append((original, exc.message))
     return stored, refused
 
 
@@ -83,9 +88,36 @@ def reindex(settings: Settings, kb: str, with_corpus: bool):
     return sync_knowledge_base(source_folders(settings, kb, with_corpus), kb=kb, settings=settings)
 
 
+def human_size(size: int | None) -> str:
+    """Bytes as people read them: 812 B, 12.3 KB, 4.5 MB (1 KB = 1024 B, as file managers count)."""
+    if size is None:
+        return ""
+    if size < 1024:
+        return f"{size} B"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.1f} KB"
+    return f"{size / 1024 / 1024:.1f} MB"
+
+
 def documents_table(settings: Settings, kb: str) -> list[list]:
-    return [[r["source"], r["chunks"], r["bytes"] or "", r["updated"], r["status"]]
+    return [[r["source"], r["chunks"], human_size(r["bytes"]), r["updated"], r["status"]]
             for r in list_documents(kb, settings)]
+
+
+def upload_results(stored: list[str], refused: list[tuple[str, str]], documents: list[list]) -> list[list]:
+    """One row per chosen file: 文件, 结果, 片段数, 原因. A stored file's outcome is what the knowledge base now
+    records for it (indexed with its chunks, or skipped with the loader's reason)."""
+    by_name = {row[0]: row for row in documents}
+    rows = []
+    for name in stored:
+        row = by_name.get(name)
+        status = row[4] if row else "未索引"
+        if status.startswith("已跳过："):
+            rows.append([name, "已跳过", 0, status.removeprefix("已跳过：")])
+        else:
+            rows.append([name, status, row[1] if row else 0, ""])
+    rows += [[name, "未接受", 0, why] for name, why in refused]
+    return rows
 
 
 def discard_uploads(paths: list[str] | None) -> None:
@@ -118,11 +150,22 @@ class AdminActions:
         self.throttle.attempt(client, lambda: check_admin(self.settings, user, password), AdminError)
 
     def refresh(self, kb: str):
+        """The documents table and the delete choices, read fresh (the CLI may have ingested meanwhile); no file
+        is preselected for deletion."""
         try:
             rows = documents_table(self.settings, kb or self.default_kb)
         except ZoneQAError:  # an invalid knowledge-base name typed in
             rows = []
-        return rows, gr.update(choices=[r[0] for r in rows])
+        return rows, gr.update(choices=[r[0] for r in rows], value=None)
+
+    def on_load(self, kb: str):
+        """Every page load: the knowledge bases as they are now (the CLI may have created one) and its documents."""
+        try:
+            names = list_knowledge_bases(self.settings)
+        except ZoneQAError:  # the store is down: the page still opens
+            names = []
+        kb = kb or self.default_kb
+        return (gr.update(choices=sorted(set(names) | {kb, self.default_kb})), *self.refresh(kb))
 
     def upload(self, user, password, files, kb, request: gr.Request, progress=gr.Progress(track_tqdm=True)):
         """Also empties the file list: its temporary files are gone, stored or refused."""
@@ -134,17 +177,24 @@ class AdminActions:
             stored, refused = store_uploads(self.settings, kb, [(Path(f).name, Path(f)) for f in files])
             report = reindex(self.settings, kb, kb == self.default_kb) if stored else None
         except ZoneQAError as exc:
-            return (*self.refresh(kb), _message("notice", exc.message), None)
+            return (*self.refresh(kb), _message("notice", exc.message), None, [])
         except Exception:
             log.exception("upload failed")
-            return (*self.refresh(kb), _message("notice", "上传处理失败，请查看服务器日志。"), None)
+            return (*self.refresh(kb), _message("notice", "上传处理失败，请查看服务器日志。"), None, [])
         finally:
             discard_uploads(files)
-        lines = [f"已上传：{'、'.join(stored)}" if stored else "没有文件被接受。"] + refused
-        if report:
-            lines += report.skipped + [report.summary()]
+        docs, choices = self.refresh(kb)
+        results = upload_results(stored, refused, docs)
         warn = refused or (report and report.skipped)
-        return (*self.refresh(kb), _message("warning" if warn else "empty", "\n".join(lines)), None)
+        summary = report.summary() if report else "没有文件被接受。"
+        return docs, choices, _message("warning" if warn else "empty", summary), None, results
+
+    @staticmethod
+    def ask_to_delete(source: str):
+        """First step of a deletion: name the file and show the confirm/cancel buttons (nothing deleted yet)."""
+        if not source:
+            return gr.update(visible=False), _message("notice", "请选择要删除的文件。")
+        return gr.update(visible=True), _message("warning", f"确定要从知识库删除 {source} 吗？删除后需重新上传才能恢复。")
 
     def delete(self, user, password, source, kb, request: gr.Request):
         kb = kb or self.default_kb
@@ -176,20 +226,31 @@ def build_admin_tab(settings: Settings, default_kb: str) -> None:
     with gr.Row():
         user = gr.Textbox(label="管理员用户名", elem_id="zq-admin-user", scale=1)
         password = gr.Textbox(label="密码", type="password", elem_id="zq-admin-password", scale=1)
-        kb = gr.Textbox(value=default_kb, label="知识库", elem_id="zq-admin-kb", scale=1)
-    initial = documents_table(settings, default_kb) if settings.kb_dir(default_kb).exists() else []
-    docs = gr.Dataframe(headers=HEADERS, value=initial, interactive=False, elem_id="zq-admin-docs")
-    files = gr.File(label="上传文件（可多选）", file_count="multiple", elem_id="zq-admin-files")
+        # A new name may be typed: uploading to it creates that knowledge base.
+        kb = gr.Dropdown(choices=[default_kb], value=default_kb, label="知识库", allow_custom_value=True,
+                         elem_id="zq-admin-kb", scale=1)
+    docs = gr.Dataframe(headers=HEADERS, value=[], interactive=False, elem_id="zq-admin-docs")
+    files = gr.File(label="上传文件（可多选）", file_count="multiple", file_types=PICKER_TYPES,
+                    elem_id="zq-admin-files")
     with gr.Row():
         upload_btn = gr.Button("上传并索引", variant="primary", elem_id="zq-admin-upload")
-        target = gr.Dropdown(choices=[r[0] for r in initial], label="要删除的文件", allow_custom_value=True,
+        target = gr.Dropdown(choices=[], value=None, label="要删除的文件", allow_custom_value=True,
                              elem_id="zq-admin-target")
         delete_btn = gr.Button("删除", variant="stop", elem_id="zq-admin-delete")
         rebuild_btn = gr.Button("重新索引", elem_id="zq-admin-reindex")
+    with gr.Row(visible=False, elem_id="zq-admin-confirm") as confirm:
+        confirm_btn = gr.Button("确认删除", variant="stop", elem_id="zq-admin-confirm-delete")
+        cancel_btn = gr.Button("取消", elem_id="zq-admin-cancel-delete")
     status = gr.HTML(elem_id="zq-admin-status")
+    results = gr.Dataframe(headers=UPLOAD_HEADERS, value=[], interactive=False, label="上传结果",
+                           elem_id="zq-admin-results")
     hidden = {"api_visibility": "private"}
     outputs = [docs, target, status]
-    upload_btn.click(actions.upload, [user, password, files, kb], outputs + [files], **hidden)
-    delete_btn.click(actions.delete, [user, password, target, kb], outputs, **hidden)
+    # On every page load and whenever the knowledge base is switched: the lists as they are now.
+    gr.on(None, actions.on_load, [kb], [kb, docs, target], **hidden)
+    upload_btn.click(actions.upload, [user, password, files, kb], outputs + [files, results], **hidden)
+    delete_btn.click(actions.ask_to_delete, [target], [confirm, status], **hidden)
+    confirm_btn.click(lambda: gr.update(visible=False), None, confirm, **hidden).then(
+        actions.delete, [user, password, target, kb], outputs, **hidden)
+    cancel_btn.click(lambda: (gr.update(visible=False), ""), None, [confirm, status], **hidden)
     rebuild_btn.click(actions.rebuild, [user, password, kb], outputs, **hidden)
-    kb.submit(lambda k: (*actions.refresh(k), ""), [kb], outputs, **hidden)

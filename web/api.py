@@ -74,13 +74,13 @@ class FigureTables:
     """One figure table per knowledge base, created on first use."""
 
     def __init__(self, assistant: Assistant) -> None:
-        self._settings = assistant.settings
+        self.settings = assistant.settings
         self._tables: dict[str, FigureTable] = {}
 
     def search(self, kb: str | None, query: FigureQuery) -> list[dict[str, Any]]:
-        kb = kb or self._settings.default_kb
+        kb = kb or self.settings.default_kb
         if kb not in self._tables:
-            self._tables[kb] = FigureTable(kb, self._settings)
+            self._tables[kb] = FigureTable(kb, self.settings)
         return self._tables[kb].search(query)
 
 

@@ -15,6 +15,7 @@ import gradio as gr
 from errors import ZoneQAError
 from retrieval.ask import Assistant
 from retrieval.schema import AnswerResult, Delta
+from store import list_knowledge_bases
 from web.limits import check_question_length
 from web.render import EMPTY_PANEL, answer_markdown, link_citations, escape_markdown, sources_html, sources_panel
 
@@ -195,7 +196,7 @@ class _ChatLayout:
 def _layout(kbs: list[str], default_kb: str) -> _ChatLayout:
     """Chat and sources side by side, the input below both: on a phone the columns stack, so the sources
     follow the answers and the input stays at the bottom."""
-    kb = gr.Dropdown(choices=kbs, value=default_kb, label="知识库", visible=len(kbs) > 1)
+    kb = gr.Dropdown(choices=kbs, value=default_kb, label="知识库", visible=len(kbs) > 1, elem_id="zq-kb")
     with gr.Row(elem_id="zq-chat-row"):
         with gr.Column(scale=3, min_width=300):
             chatbot = gr.Chatbot(
@@ -263,6 +264,16 @@ CITATION_SCRIPT = """() => {
 }"""
 
 
+def knowledge_base_choices(settings, default_kb: str):
+    """The knowledge-base selector as the store is now (one made by the CLI shows without a restart); hidden
+    while there is only one."""
+    try:
+        names = sorted(set(list_knowledge_bases(settings)) | {default_kb})
+    except ZoneQAError:  # the store is down: keep the selector as it is
+        return gr.update()
+    return gr.update(choices=names, visible=len(names) > 1)
+
+
 def example_text(data: gr.SelectData) -> str:
     """The clicked example's question. Gradio passes the event data by this annotation, so it must stay
     a typed function (a bare lambda gets no argument and fails when an example is clicked)."""
@@ -285,3 +296,4 @@ def build_chat_tab(assistant: Assistant, kbs: list[str], default_kb: str) -> Non
     ui.clear_btn.click(session.clear, None, outputs, **hidden)
     ui.chatbot.clear(session.clear, None, outputs, **hidden)
     ui.kb.change(session.clear, None, outputs, **hidden)
+    gr.on(None, lambda: knowledge_base_choices(assistant.settings, default_kb), None, ui.kb, **hidden)

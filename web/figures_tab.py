@@ -17,16 +17,18 @@ import gradio as gr
 from errors import ZoneQAError
 from retrieval.figures import FigureQuery
 from web.api import FigureTables
+from web.chat import knowledge_base_choices
 from web.limits import MAX_KEYWORD_CHARS
 
-HEADERS = ["期间", "指标", "限定", "数值", "单位", "章节", "来源"]
+# 指标, 数值 and 期间 first: on a phone they are what shows before the table scrolls sideways.
+HEADERS = ["指标", "数值", "期间", "单位", "限定", "章节", "来源"]
 ALL = "全部"
 EXPORTS_KEPT = 16  # export folders kept on disk; older ones are deleted as new look-ups come in
 
 
 def _table_rows(rows: list[dict[str, Any]]) -> list[list[str]]:
-    return [[r["period"] or "—", r["metric"], r["qualifier"], r["value"] + ("（原文隐去）" if r["masked"] else ""),
-             r["unit"], r["section"], r["source"]] for r in rows]
+    return [[r["metric"], r["value"] + ("（原文隐去）" if r["masked"] else ""), r["period"] or "—", r["unit"],
+             r["qualifier"], r["section"], r["source"]] for r in rows]
 
 
 def context_html(rows: list[dict[str, Any]]) -> str:
@@ -131,4 +133,5 @@ def build_figures_tab(figures: FigureTables, kbs: list[str], default_kb: str) ->
     inputs = [keyword, year, kind, unit, section, kb]
     outputs = [table, context, csv_file, xlsx_file]
     search.click(lookup, inputs, outputs, api_name="figures")
+    gr.on(None, lambda: knowledge_base_choices(figures.settings, default_kb), None, kb, api_visibility="private")
     keyword.submit(lookup, inputs, outputs, api_visibility="private")
