@@ -58,8 +58,9 @@ def create_app(s: Settings | None = None, kb: str | None = None):
     assistant.warm_up(default_kb)  # loads the index while the page is being built
 
     import gradio as gr
-    from fastapi import FastAPI, Request
+    from fastapi import Request
     from fastapi.responses import JSONResponse
+    from fastapi_offline import FastAPIOffline
 
     from store import list_knowledge_bases
     from web.api import FigureTables, build_router, install_error_handlers
@@ -70,7 +71,9 @@ def create_app(s: Settings | None = None, kb: str | None = None):
     from web.ui import build_ui
     from web.viewer import build_viewer_router
 
-    app = FastAPI(title="ZoneQA", docs_url="/api/docs", redoc_url=None)
+    # /api/docs with Swagger UI's files served from the fastapi-offline wheel: FastAPI's own page loads them from a
+    # CDN, which this offline product cannot reach (the page stayed blank).
+    app = FastAPIOffline(title="ZoneQA", docs_url="/api/docs", redoc_url=None, static_url="/api/docs-assets")
     install_error_handlers(app)
 
     mounted = {}  # the Gradio app, mounted below: its login cookie also opens the document viewer

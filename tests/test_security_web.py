@@ -297,7 +297,7 @@ def test_admin_upload_temp_files_are_deleted_whether_refused_or_stored(app):
 
     accepted = put("接受.txt", "一、测试\n这份文件会被接受。\n")
     result = queue_call(client, upload, admin_values(cfg, upload, **{"zq-admin-files": [file_data(accepted, "接受.txt")]}))
-    assert "已上传：接受.txt" in message_of(result)
+    assert '["接受.txt", "已索引", 1, ""]' in message_of(result)  # the upload results table
     assert not Path(accepted).exists()
     assert (app.data / "uploads" / "default" / "接受.txt").read_text(encoding="utf-8").startswith("一、测试")
 
@@ -308,7 +308,7 @@ def test_admin_upload_temp_files_are_deleted_whether_refused_or_stored(app):
 def test_wrong_admin_passwords_back_off_per_client(app):
     guesser, other = app.session(client_ip="10.0.0.7"), app.session(client_ip="10.0.0.8")
     cfg = config(guesser)
-    delete = event_for(cfg, "zq-admin-delete", "click")
+    delete = event_for(cfg, "zq-admin-confirm-delete", "click")
     nothing = {"zq-admin-target": ""}  # with no file chosen, the right password gets only as far as:
     passed = "请选择要删除的文件"
     for _ in range(5):
@@ -360,7 +360,7 @@ def test_figure_exports_hold_no_live_formula_and_temp_folders_stay_bounded(app):
     event, stream = api_call(client, "figures", ["道路", "全部", "全部", "全部", "", "default"])
     assert event == "complete", stream
     table, _, csv_file, xlsx_file = json.loads(stream.strip().splitlines()[-1][len("data:"):])
-    assert any("新建道路" in row[1] for row in table["data"]), table  # the row of the =HYPERLINK line
+    assert any("新建道路" in row[0] for row in table["data"]), table  # the row of the =HYPERLINK line
 
     csv_text = client.get(csv_file["url"]).content.decode("utf-8-sig")
     cells = [cell for row in csv.reader(io.StringIO(csv_text)) for cell in row]
@@ -406,7 +406,7 @@ def test_an_unexpected_server_error_is_a_json_500_without_details(app):
     r = client.post("/gradio_api/upload", files={"files": ("b.txt", "一、乙\n乙项目投资5亿元。\n".encode(), "text/plain")})
     result = queue_call(client, upload, admin_values(cfg, upload, **{
         "zq-admin-kb": "broken", "zq-admin-files": [file_data(r.json()[0], "b.txt")]}))
-    assert "已上传：b.txt" in message_of(result)
+    assert '["b.txt", "已索引", 1, ""]' in message_of(result)
     table = app.data / "kb" / "broken" / "figures.sqlite"
     table.write_bytes(b"this is not a database " * 100)
 

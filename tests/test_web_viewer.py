@@ -102,6 +102,23 @@ def test_documents_api_serves_only_that_knowledge_base(viewer_app):
     assert _get(f"{viewer_app}/documents/default/..%2Foutside.txt?q=x")[0] == 404
 
 
+@pytest.mark.browser
+def test_browser_api_docs_work_offline(viewer_app):
+    """Swagger UI's files come from this server (the swagger-ui-bundle wheel), not a CDN."""
+    from playwright.sync_api import sync_playwright
+
+    outside: list[str] = []
+    with sync_playwright() as p:
+        browser = _browser(p)
+        page = browser.new_page()
+        page.on("request", lambda r: outside.append(r.url) if not r.url.startswith((viewer_app, "data:")) else None)
+        page.goto(f"{viewer_app}/api/docs", wait_until="load")
+        page.wait_for_selector(".swagger-ui .opblock-summary-path", timeout=30000)
+        assert "/api/documents/{kb}/{source}" in page.locator(".swagger-ui").inner_text()
+        browser.close()
+    assert outside == []
+
+
 # Visible English on the page: text nodes and tooltips/labels, outside answers, questions and document text.
 _ENGLISH = """(allowed) => {
   const word = /[A-Za-z]{2,}/g;

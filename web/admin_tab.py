@@ -197,6 +197,7 @@ class AdminActions:
         return gr.update(visible=True), _message("warning", f"确定要从知识库删除 {source} 吗？删除后需重新上传才能恢复。")
 
     def delete(self, user, password, source, kb, request: gr.Request):
+        """The confirmed deletion (also hides the confirm buttons)."""
         kb = kb or self.default_kb
         try:
             self.authorize(user, password, request)
@@ -205,8 +206,8 @@ class AdminActions:
             removed = delete_document(kb, source, self.settings)
             (uploads_dir(self.settings, kb) / safe_upload_name(source)).unlink(missing_ok=True)
         except ZoneQAError as exc:
-            return (*self.refresh(kb), _message("notice", exc.message))
-        return (*self.refresh(kb), _message("empty", f"已删除 {source}（{removed} 个片段）。"))
+            return (*self.refresh(kb), _message("notice", exc.message), gr.update(visible=False))
+        return (*self.refresh(kb), _message("empty", f"已删除 {source}（{removed} 个片段）。"), gr.update(visible=False))
 
     def rebuild(self, user, password, kb, request: gr.Request, progress=gr.Progress(track_tqdm=True)):
         kb = kb or self.default_kb
@@ -250,7 +251,6 @@ def build_admin_tab(settings: Settings, default_kb: str) -> None:
     gr.on(None, actions.on_load, [kb], [kb, docs, target], **hidden)
     upload_btn.click(actions.upload, [user, password, files, kb], outputs + [files, results], **hidden)
     delete_btn.click(actions.ask_to_delete, [target], [confirm, status], **hidden)
-    confirm_btn.click(lambda: gr.update(visible=False), None, confirm, **hidden).then(
-        actions.delete, [user, password, target, kb], outputs, **hidden)
+    confirm_btn.click(actions.delete, [user, password, target, kb], outputs + [confirm], **hidden)
     cancel_btn.click(lambda: (gr.update(visible=False), ""), None, [confirm, status], **hidden)
     rebuild_btn.click(actions.rebuild, [user, password, kb], outputs, **hidden)
