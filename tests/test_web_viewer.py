@@ -228,4 +228,15 @@ def test_browser_phone_layout(viewer_app, tmp_path):
         page.wait_for_function("document.querySelector('#zq-src-0-1') && document.querySelector('#zq-src-0-1').offsetParent",
                                timeout=10000)
         page.screenshot(path=str(tmp_path / "phone.png"), full_page=True)
+
+        # 数据速查: 指标, 数值 and 期间 on the screen, the other columns a sideways scroll away.
+        page.get_by_role("tab", name="数据速查").click()
+        page.locator("#zq-fig-q textarea, #zq-fig-q input").first.fill("道路")
+        page.locator("#zq-fig-search").click()
+        page.wait_for_function("document.querySelector('#zq-fig-context mark') !== null", timeout=60000)
+        heads = page.evaluate("""() => [...document.querySelectorAll('#zq-fig-table th')].map(
+            (th) => [th.innerText.trim(), th.getBoundingClientRect().right])""")
+        assert [name for name, _ in heads[:3]] == ["指标", "数值", "期间"] and heads[2][1] <= 390
+        assert heads[-1][1] > 390  # the rest is there, scrolled sideways inside the table
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
         browser.close()

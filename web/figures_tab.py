@@ -124,7 +124,9 @@ def build_figures_tab(figures: FigureTables, kbs: list[str], default_kb: str) ->
         section = gr.Textbox(label="章节包含", placeholder="可选", scale=2)
         kb = gr.Dropdown(choices=kbs, value=default_kb, label="知识库", visible=len(kbs) > 1, scale=1)
     search = gr.Button("查询", variant="primary", elem_id="zq-fig-search")
-    table = gr.Dataframe(headers=HEADERS, value=[], interactive=False, wrap=True, elem_id="zq-fig-table")
+    # Narrow first columns: on a phone 指标, 数值 and 期间 fit the screen, the rest scrolls sideways.
+    table = gr.Dataframe(headers=HEADERS, value=[], interactive=False, wrap=True, elem_id="zq-fig-table",
+                         column_widths=["120px", "80px", "110px", "60px", "90px", "240px", "200px"])
     with gr.Row():
         csv_file = gr.DownloadButton("导出 CSV", value=None, elem_id="zq-fig-csv")
         xlsx_file = gr.DownloadButton("导出 XLSX", value=None, elem_id="zq-fig-xlsx")
