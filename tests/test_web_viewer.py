@@ -240,3 +240,47 @@ def test_browser_phone_layout(viewer_app, tmp_path):
         assert heads[-1][1] > 390  # the rest is there, scrolled sideways inside the table
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
         browser.close()
+
+
+def test_answer_markers_link_to_their_own_answers_sources():
+    from web.chat import _typed_out
+    from web.render import escape_markdown, link_citations, sources_panel
+
+    linked = link_citations(escape_markdown("道路*条[1]，管网[2]。[x]"), turn=3)
+    assert '<a class="zq-cite" href="#zq-src-3-1">[1]</a>' in linked and 'href="#zq-src-3-2"' in linked
+    assert "\\[x\\]" in linked and linked.endswith('<a class="zq-turn-sources" href="#zq-turn-3">来源</a>')
+    # Typed out in steps, a prefix never ends inside a tag.
+    for prefix in _typed_out(linked):
+        assert prefix.rfind("<") < prefix.rfind(">") or "<" not in prefix
+    panel = sources_panel(["<p>甲</p>", "<p>乙</p>"])
+    assert '<section class="zq-turn" id="zq-turn-0" hidden>' in panel and '<section class="zq-turn" id="zq-turn-1">' in panel
+
+
+def test_viewer_marks_the_passage_on_the_pdf_page_and_in_the_text(tmp_path, monkeypatch):
+    from tests.conftest import use_env
+
+    use_env(monkeypatch, ZONEQA_DATA=str(tmp_path / "data"))
+    from ingest.originals import load_original, passage_marks, render_pdf_page
+    from settings import get_settings
+    from store import Manifest
+    from store.manifest import manifest_path
+    from web.viewer import viewer_page
+
+    pdf = make_pdf(tmp_path / PDF, ["第一章 概况\n园区总面积约12平方公里。",
+                                    "第二章 交通\n园区共有公交线路8条，地铁2号线在园区设站。"])
+    s = get_settings()
+    manifest = Manifest(manifest_path(s.kb_dir("default")))
+    manifest.record(PDF, pdf.resolve(), "h", "m", "c", 2)
+    manifest.save()
+    doc = load_original("default", PDF, s)
+    assert doc.page_starts and doc.page_of(doc.text.index("公交线路")) == 2
+    assert doc.section_at(doc.text.index("公交线路")) == "第二章 交通"
+    boxes = passage_marks(pdf, 2, "园区共有公交线路8条")
+    assert boxes and all(0 <= v <= 1 for box in boxes for v in box)
+    assert passage_marks(pdf, 1, "园区共有公交线路8条") == ()  # not on page 1
+    assert render_pdf_page(pdf, 1).startswith(b"\x89PNG")
+    page = viewer_page(doc, "default", "园区共有公交线路8条")
+    assert 'id="zq-crumb">第二章 交通<' in page and "/page/2.png" in page and 'class="zq-box" id="zq-hit"' in page
+    assert "<mark>园区共有公交线路8条</mark>" in page
+    lost = viewer_page(doc, "default", "文件里没有的句子")
+    assert "未能在原文中找到引用的段落" in lost and "/page/1.png" in lost and "<mark" not in lost

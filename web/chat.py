@@ -147,7 +147,7 @@ class ChatSession:
             "answer": record.get("answer", ""),
             "citations": record.get("citations", []),
         })
-        gr.Info("感谢反馈！")
+        gr.Info("感谢反馈！", title="提示")
 
     @staticmethod
     def clear() -> tuple:

@@ -83,7 +83,7 @@ def _marked_lines(doc: OriginalDocument, start: int, end: int, hit: Hit, anchor:
     return "\n".join(out)
 
 
-def _pdf_page_html(doc: OriginalDocument, kb: str, hit: Hit, passage: str) -> str:
+def _pdf_page_html(doc: OriginalDocument, kb: str, hit: Hit) -> str:
     page = (doc.page_of(hit.start) if hit.found else None) or 1
     i = page - 1
     start = doc.page_starts[i]
@@ -129,9 +129,9 @@ def viewer_page(doc: OriginalDocument, kb: str, passage: str) -> str:
     hit = find_passage(doc.text, passage)
     crumb = doc.section_at(hit.start) if hit.found else ""
     crumbs = " › ".join(html.escape(part) for part in crumb.split(" > ")) if crumb else "（全文）"
-    missing = "" if hit.found or not passage.strip() else '<p class="zq-note">未能在原文中找到引用的段落，下面显示全文。</p>'
-    body = (_pdf_page_html(doc, kb, hit, passage) if doc.is_pdf and doc.page_starts
-            else missing + _marked_lines(doc, 0, len(doc.text), hit))
+    missing = "" if hit.found or not passage.strip() else '<p class="zq-note">未能在原文中找到引用的段落，下面从头显示。</p>'
+    body = missing + (_pdf_page_html(doc, kb, hit) if doc.is_pdf and doc.page_starts
+                      else _marked_lines(doc, 0, len(doc.text), hit))
     title = html.escape(doc.source)
     return (
         f'<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">'
