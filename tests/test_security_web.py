@@ -433,3 +433,28 @@ def test_api_schemas_need_credentials(app):
     assert '"/ask"' not in guest_page and "parameter_name" not in guest_page
     page = app.session().get("/").text                       # after logging in, the page is whole
     assert '"/ask"' in page
+
+
+# ----------------------------------------------------------------------------- 10. the document viewer has the chat's login
+
+@pytest.mark.slow
+def test_document_viewer_needs_the_chat_login(app):
+    """Links the browser opens from the chat (查看原文, pages, downloads) pass with the chat's login cookie or
+    the API's credentials, and nothing else; with them, names outside the knowledge base are still 404."""
+    paths = (f"/documents/default/base.txt?q={quote('通车里程')}", "/api/documents/default/base.txt",
+             "/api/documents/default/base.txt/original")
+    logged_in = app.session()
+    cookie = next(name for name in logged_in.cookies if name.startswith("access-token"))
+    for path in paths:
+        r = httpx.get(f"{app.url}{path}", timeout=30)
+        assert r.status_code == 401 and "凭据" in r.json()["error"], path
+        forged = httpx.get(f"{app.url}{path}", timeout=30, cookies={cookie: "guessed-token"})
+        assert forged.status_code == 401, path
+    page = logged_in.get(paths[0])
+    assert page.status_code == 200 and "<mark id=\"zq-hit\">通车里程</mark>" in page.text and "一、道路建设" in page.text
+    assert logged_in.get(paths[2]).content == DOC.encode()
+    basic = "Basic " + base64.b64encode(":".join(STAFF).encode()).decode()
+    assert httpx.get(f"{app.url}{paths[1]}", headers={"Authorization": basic}, timeout=30).status_code == 200
+    for name in ("..%2Foutside%2Fsecret.txt", quote(str(app.secret), safe=""), "secret.txt"):
+        r = logged_in.get(f"/api/documents/default/{name}/original")
+        assert r.status_code == 404 and FILE_MARKER not in r.text, name
