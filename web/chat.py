@@ -47,6 +47,11 @@ CSS = """
 a.zq-cite{text-decoration:none;font-weight:600}
 a.zq-turn-sources{font-size:.8em;margin-left:4px}
 #zq-sources{max-height:560px;overflow-y:auto}
+@media (max-width:640px){
+  #zq-chat{height:auto !important;min-height:200px;max-height:60vh}  /* a phone: no empty 520 px box */
+  #zq-chat .placeholder-content{padding-top:40px}  /* below the 对话 label, not under it */
+  #zq-sources{max-height:none}
+}
 .zq-figure{padding:6px 0;border-bottom:1px solid var(--border-color-primary);line-height:1.7}
 """
 
