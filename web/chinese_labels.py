@@ -68,6 +68,10 @@ LABELS: dict[str, str] = {
     "Select": "选择",
     "Settings": "设置",
     "Logout": "退出登录",
+    "On mobile, the connection can break if this tab is unfocused or the device sleeps, losing your position in queue.":
+        "在手机上，切换到其他页面或锁屏可能使连接中断，排队位置会丢失。",
+    "Lost connection due to leaving page. Rejoining queue...": "离开页面后连接已断开，正在重新排队……",
+    "Connection errored out.": "连接出错。",
     "Login": "登录",
     "Username": "用户名",
     "Password": "密码",
@@ -80,6 +84,8 @@ PATTERNS: list[tuple[str, str]] = [
     (r"^Select to sort by (.*)$", "点击按“$1”排序"),
     (r"^Sort by (.*)$", "按“$1”排序"),
     (r"^(\d+) selected$", "已选 $1 项"),
+    (r"^In queue: (\d+) of (\d+)$", "排队中：第 $1 位，共 $2 位"),
+    (r"^queue: (\d+)/(\d+)$", "排队：$1/$2"),
     (r"^bot's message: ([\s\S]*)$", "回答：$1"),
     (r"^user's message: ([\s\S]*)$", "提问：$1"),
 ]
