@@ -17,7 +17,7 @@ from retrieval.ask import Assistant
 from retrieval.schema import AnswerResult, Delta
 from store import list_knowledge_bases
 from web.limits import check_question_length
-from web.render import EMPTY_PANEL, answer_markdown, link_citations, escape_markdown, sources_html, sources_panel
+from web.render import EMPTY_PANEL, answer_markdown, escape_markdown, link_citations, sources_html, sources_panel
 
 log = logging.getLogger(__name__)
 

@@ -77,12 +77,12 @@ def sources_html(answer: AnswerResult | None, kb: str = "", turn: int = 0) -> st
     return "".join(parts) or '<div class="zq-empty">没有引用。</div>'
 
 
-def sources_panel(turns: list[str], shown: int | None = None) -> str:
-    """The sources panel: every answer's sources, each in its own section, only one shown (the latest unless
-    ``shown``). The page's script (web/chat.py, CITATION_SCRIPT) switches sections when an answer is clicked."""
+def sources_panel(turns: list[str]) -> str:
+    """The sources panel: every answer's sources, each in its own section, only the latest shown. The page's
+    script (web/chat.py, CITATION_SCRIPT) switches sections when an answer is clicked."""
     if not turns:
         return EMPTY_PANEL
-    shown = len(turns) - 1 if shown is None else shown
+    shown = len(turns) - 1
     return "".join(
         f'<section class="zq-turn" id="{turn_anchor(i)}"{"" if i == shown else " hidden"}>'
         f'<div class="zq-turn-title">第 {i + 1} 问的来源</div>{body}</section>'
@@ -100,12 +100,10 @@ def link_citations(markdown: str, turn: int) -> str:
     return _ESCAPED_MARKER.sub(link, markdown) + f' <a class="zq-turn-sources" href="#{turn_anchor(turn)}">来源</a>'
 
 
-
-def answer_markdown(answer: AnswerResult, turn: int | None = None) -> str:
-    """The chat message: the answer text shown literally (figures masked as * stay *); with ``turn``, its
-    [n] markers link to that answer's sources."""
-    text = escape_markdown(answer.answer)
-    return text if turn is None else link_citations(text, turn)
+def answer_markdown(answer: AnswerResult) -> str:
+    """The chat message: the answer text shown literally (figures masked as * stay *); the chat then links its
+    [n] markers (link_citations)."""
+    return escape_markdown(answer.answer)
 
 
 def answer_with_sources_text(answer: AnswerResult) -> str:
