@@ -1,7 +1,7 @@
 """Web entry: python app.py [--host H] [--port P] [--kb NAME]
 
 Serves the Gradio page at / (chat and 数据速查 tabs) and the HTTP API
-(/api/ask, /api/figures, /api/health, /v1/chat/completions, /v1/models) on one FastAPI app. On start it brings the
+(/api/ask, /api/search, /api/figures, /api/health, /v1/chat/completions, /v1/models) on one FastAPI app. On start it brings the
 knowledge base up to date with corpus/ (incremental), then serves.
 """
 
@@ -58,7 +58,7 @@ def create_app(s: Settings | None = None, kb: str | None = None):
     from fastapi.responses import JSONResponse
 
     from store import list_knowledge_bases
-    from web.api import FigureTables, build_router, install_error_handlers
+    from web.api import FigureTables, build_router, build_search_router, install_error_handlers
     from web.chat import CSS, THEME
     from web.security import enable_client_path_checks, gradio_mount_options, hide_api_info_from_guests
     from web.ui import build_ui
@@ -82,6 +82,7 @@ def create_app(s: Settings | None = None, kb: str | None = None):
 
     figures = FigureTables(assistant)
     app.include_router(build_router(assistant, figures))
+    app.include_router(build_search_router(assistant))
     kbs = list_knowledge_bases(s) or [default_kb]
     demo = build_ui(assistant, figures, kbs, default_kb)
     app = gr.mount_gradio_app(
