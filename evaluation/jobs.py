@@ -125,7 +125,7 @@ class EvaluationRunner:
     def __init__(self, assistant, workers: int = 1, max_queued: int = 3) -> None:
         self.assistant = assistant
         self.settings: Settings = assistant.settings
-        self.max_queued = max_queued
+        self.max_unfinished = workers + max_queued
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="evaluation",
                                         initializer=_lower_thread_priority)
         self._jobs: OrderedDict[str, EvaluationJob] = OrderedDict()
@@ -138,9 +138,9 @@ class EvaluationRunner:
             raise TooLongError(f"题集有 {len(qset.questions)} 道题，网页评测最多 {MAX_QUESTIONS} 道；"
                                "更大的题集请用命令行 python -m evaluation。")
         with self._lock:
-            waiting = sum(1 for j in self._jobs.values() if j.state is JobState.QUEUED)
-            if waiting >= self.max_queued:
-                raise BusyError(f"已有 {waiting} 个评测在排队，请稍后再试。")
+            unfinished = sum(1 for j in self._jobs.values() if not j.state.finished)
+            if unfinished >= self.max_unfinished:
+                raise BusyError(f"已有 {unfinished} 个评测在进行或排队，请稍后再试。")
             job_id = uuid.uuid4().hex[:12]
             # The set is copied out of the upload cache, which is swept while long runs go on.
             own = self._scratch / job_id / qset.path.name

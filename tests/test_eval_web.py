@@ -106,6 +106,7 @@ def test_browser_evaluation_tab_runs_an_xlsx_set_and_compares_two_runs(admin_ser
         page.screenshot(path=str(tmp_path / "eval.png"), full_page=True)
         browser.close()
     assert "改对的题目（1）" in comparison and "a1" in comparison and "改错的题目（0）" in comparison
+    assert "evals/" in comparison and str(corpus_kb) not in comparison  # runs by name, never server paths
     rows = list(openpyxl.load_workbook(tmp_path / "results.xlsx").active.iter_rows(values_only=True))
     assert rows[0][:3] == ("编号", "问题", "类型") and "诊断" in rows[0]
     diagnosis = rows[0].index("诊断")

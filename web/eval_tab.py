@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 TABLE_HEADERS = ["编号", "问题", "类型", "语言", "诊断", "依据排名", "延迟（毫秒）"]
 DOWNLOADS = ("report.md", "results.csv", "results.xlsx")
 PASSAGE_PREVIEW = 300  # characters of a ranked passage shown in the details
+DETAIL_PLACEHOLDER = '<div class="zq-empty">点击表格中的一行，查看该题的回答、期望答案、引用和检索片段。</div>'
 
 
 class ResultFilter(Enum):
@@ -166,21 +167,22 @@ class EvaluationTab:
         self.exports = ExportFolder()
 
     def start(self, upload: str | None, kb: str | None, name: str | None):
-        """Returns (job id, status HTML, timer update)."""
+        """Returns (job id, status HTML, details placeholder, timer update)."""
+        stopped = gr.update(active=False)
         if not upload:
-            return None, _message("notice", "请先选择题集文件（.xlsx、.csv 或 .jsonl）。"), gr.update(active=False)
+            return None, _message("notice", "请先选择题集文件（.xlsx、.csv 或 .jsonl）。"), gr.update(), stopped
         path = Path(upload)
         try:
             qset = read_question_set(path)
         except QuestionSetError as exc:
             issues = "".join(f"<li>{_e(i.text())}</li>" for i in exc.issues)
-            return None, _message("notice", str(exc)) + (f"<ul class='zq-eval-issues'>{issues}</ul>" if issues else ""), \
-                gr.update(active=False)
+            notice = _message("notice", str(exc)) + (f"<ul class='zq-eval-issues'>{issues}</ul>" if issues else "")
+            return None, notice, gr.update(), stopped
         try:
             job = self.runner.submit(qset, kb or self.default_kb, (name or "").strip() or path.stem)
         except ZoneQAError as exc:
-            return None, _message("notice", exc.message), gr.update(active=False)
-        return job.id, progress_html(job) + issues_html(qset), gr.update(active=True)
+            return None, _message("notice", exc.message), gr.update(), stopped
+        return job.id, progress_html(job) + issues_html(qset), DETAIL_PLACEHOLDER, gr.update(active=True)
 
     def cancel(self, job_id: str | None) -> str:
         job = self.runner.get(job_id)
@@ -243,9 +245,12 @@ class EvaluationTab:
 
     def compare(self, name_a: str | None, name_b: str | None) -> str:
         try:
-            return comparison_markdown(compare_runs(run_folder(self.settings, name_a), run_folder(self.settings, name_b)))
+            result = compare_runs(run_folder(self.settings, name_a), run_folder(self.settings, name_b))
         except RunFolderError as exc:
             return f"**{exc}**"
+        for side, name in (("a", name_a), ("b", name_b)):
+            result[side]["folder"] = f"evals/{name}"  # the page names runs, never server paths
+        return comparison_markdown(result)
 
 
 def build_eval_tab(runner: EvaluationRunner, kbs: list[str], default_kb: str) -> None:
@@ -275,8 +280,7 @@ def build_eval_tab(runner: EvaluationRunner, kbs: list[str], default_kb: str) ->
     shown = gr.Radio([f.value for f in ResultFilter], value=ResultFilter.ALL.value, label="显示",
                      elem_id="zq-eval-filter")
     table = gr.Dataframe(headers=TABLE_HEADERS, value=[], interactive=False, wrap=True, elem_id="zq-eval-table")
-    detail = gr.HTML('<div class="zq-empty">点击表格中的一行，查看该题的回答、期望答案、引用和检索片段。</div>',
-                     elem_id="zq-eval-detail")
+    detail = gr.HTML(DETAIL_PLACEHOLDER, elem_id="zq-eval-detail")
     with gr.Row():
         report_md = gr.DownloadButton("下载 report.md", value=None, elem_id="zq-eval-report")
         results_csv = gr.DownloadButton("下载 results.csv", value=None, elem_id="zq-eval-csv")
@@ -293,7 +297,7 @@ def build_eval_tab(runner: EvaluationRunner, kbs: list[str], default_kb: str) ->
             compare = gr.Button("对比", elem_id="zq-eval-compare-run")
         comparison = gr.Markdown(elem_id="zq-eval-compare")
 
-    start.click(tab.start, [upload, kb, name], [job_id, status, timer], **hidden)
+    start.click(tab.start, [upload, kb, name], [job_id, status, detail, timer], **hidden)
     cancel.click(tab.cancel, [job_id], [status], **hidden)
     timer.tick(tab.poll, [job_id, shown],
                [status, summary, table, report_md, results_csv, results_xlsx, run_a, run_b, timer], **hidden)
