@@ -57,6 +57,7 @@ def create_app(s: Settings | None = None, kb: str | None = None):
     from fastapi import FastAPI, Request
     from fastapi.responses import JSONResponse
 
+    from evaluation.jobs import EvaluationRunner
     from store import list_knowledge_bases
     from web.api import FigureTables, build_router, build_search_router, install_error_handlers
     from web.chat import CSS, THEME
@@ -84,12 +85,14 @@ def create_app(s: Settings | None = None, kb: str | None = None):
     app.include_router(build_router(assistant, figures))
     app.include_router(build_search_router(assistant))
     kbs = list_knowledge_bases(s) or [default_kb]
-    demo = build_ui(assistant, figures, kbs, default_kb)
+    evaluations = EvaluationRunner(assistant)  # the 评测 tab's background runs (benchmarks reach it via app.state)
+    demo = build_ui(assistant, figures, kbs, default_kb, evaluations)
     app = gr.mount_gradio_app(
         app, demo, path="/", auth=s.auth, theme=THEME, css=CSS, footer_links=[],
         ssr_mode=False, auth_message="请输入 ZONEQA_AUTH 中设置的用户名和密码。", **gradio_mount_options(s),
     )
     enable_client_path_checks(demo)
+    app.state.evaluations = evaluations
     return app
 
 
