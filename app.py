@@ -1,6 +1,6 @@
 """Web entry: python app.py [--host H] [--port P] [--kb NAME]
 
-Serves the Gradio page at / (chat and 数据速查 tabs) and the HTTP API
+Serves the Gradio page at / (chat, 数据速查, 知识库管理, 评测, 命中测试 tabs) and the HTTP API
 (/api/ask, /api/search, /api/figures, /api/health, /v1/chat/completions, /v1/models) on one FastAPI app. On start it brings the
 knowledge base up to date with corpus/ (incremental), then serves.
 """

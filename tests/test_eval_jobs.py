@@ -57,6 +57,14 @@ def test_jobs_queue_behind_each_other_and_can_be_cancelled(assistant, tmp_path):
     first, second = runner.submit(qset, "default", "一"), runner.submit(qset, "default", "二")
     with pytest.raises(BusyError):
         runner.submit(qset, "default", "三")
+    assert second.state is JobState.QUEUED and second.eta_s() is None
+    while first.done < 2 and not first.ended.is_set():  # a condition, not a sleep: two questions answered
+        first.ended.wait(0.05)
+    assert first.state is JobState.RUNNING and first.eta_s() > 0
+    from web.eval_tab import progress_html
+
+    shown = progress_html(first)
+    assert "评测中：" in shown and "/ 300 题" in shown and "预计还需" in shown
     second.cancel()  # still queued behind the first
     first.cancel()
     assert first.wait(120) and second.wait(120)
