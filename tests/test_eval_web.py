@@ -118,7 +118,7 @@ def test_browser_evaluation_tab_runs_an_xlsx_set_and_compares_two_runs(admin_ser
 
 
 @pytest.mark.browser
-def test_browser_hit_testing_shows_bm25_dense_and_fused_ranks(admin_server):
+def test_browser_hit_testing_shows_bm25_dense_and_fused_ranks(admin_server, tmp_path):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
@@ -140,6 +140,7 @@ def test_browser_hit_testing_shows_bm25_dense_and_fused_ranks(admin_server):
         dense = first.locator(".zq-hit-dense").inner_text()
         fused = first.locator(".zq-hit-fused").inner_text()
         text = first.inner_text()
+        page.screenshot(path=str(tmp_path / "hit.png"), full_page=True)
         browser.close()
     assert "可以作答" in decision and "阈值 30%" in decision
     assert bm25.startswith("第 1 名") and dense.startswith("第 1 名") and fused.startswith("0.03")
@@ -164,3 +165,17 @@ def test_api_search_returns_the_hit_test_json(admin_server):
     assert status == 404
     status, obj = post_json(f"{admin_server}/api/search", {"question": "道路", "min_relevance": 2})
     assert status == 422
+
+
+def test_api_search_needs_credentials_like_api_ask(corpus_kb):
+    import base64
+
+    proc, url = start_app(corpus_kb, "--skip-ingest", env={"ZONEQA_AUTH": "staff:s3cret"})
+    try:
+        status, obj = post_json(f"{url}/api/search", {"question": PATENT_Q})
+        assert status == 401 and "凭据" in obj["error"]
+        token = base64.b64encode(b"staff:s3cret").decode()
+        status, obj = post_json(f"{url}/api/search", {"question": PATENT_Q}, {"Authorization": f"Basic {token}"})
+        assert status == 200 and obj["passages"][0]["bm25"]["rank"] == 1
+    finally:
+        stop_app(proc)

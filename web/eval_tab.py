@@ -178,6 +178,9 @@ class EvaluationTab:
             issues = "".join(f"<li>{_e(i.text())}</li>" for i in exc.issues)
             notice = _message("notice", str(exc)) + (f"<ul class='zq-eval-issues'>{issues}</ul>" if issues else "")
             return None, notice, gr.update(), stopped
+        except Exception:  # a file no reader expected: say so, keep serving
+            log.exception("reading question set %s failed", path.name)
+            return None, _message("notice", f"无法读取题集 {path.name}，请检查文件格式。"), gr.update(), stopped
         try:
             job = self.runner.submit(qset, kb or self.default_kb, (name or "").strip() or path.stem)
         except ZoneQAError as exc:
