@@ -1,7 +1,7 @@
 """Asking a question set's questions: all at once for the CLI (``run_questions``), or as a background job
 of the web app (``EvaluationRunner``) that reports progress, can be cancelled and must not slow the chat.
 
-Background jobs run in a small pool of worker threads (one by default) that share the app's Assistant —
+Background jobs run in a few daemon worker threads (one by default) that share the app's Assistant —
 its loaded index and model — and queue behind each other; each worker thread lowers its own scheduling
 priority (Linux: ``nice`` is per thread), so chat requests get the CPU first while an evaluation runs.
 A finished job is saved as a run folder (evaluation.runs) under ``$ZONEQA_DATA/evals/``.
@@ -9,6 +9,7 @@ A finished job is saved as a run folder (evaluation.runs) under ``$ZONEQA_DATA/e
 
 from __future__ import annotations
 
+import atexit
 import logging
 import os
 import shutil
@@ -17,7 +18,7 @@ import threading
 import time
 import uuid
 from collections import OrderedDict
-from concurrent.futures import ThreadPoolExecutor
+import queue
 from dataclasses import dataclass, field, replace
 from enum import Enum
 from pathlib import Path
@@ -126,11 +127,14 @@ class EvaluationRunner:
         self.assistant = assistant
         self.settings: Settings = assistant.settings
         self.max_unfinished = workers + max_queued
-        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="evaluation",
-                                        initializer=_lower_thread_priority)
         self._jobs: OrderedDict[str, EvaluationJob] = OrderedDict()
         self._lock = threading.Lock()
-        self._scratch = Path(tempfile.mkdtemp(prefix="zoneqa-eval-"))
+        self._scratch = Path(tempfile.mkdtemp(prefix="zoneqa-eval-"))  # the jobs' copies of their sets
+        atexit.register(shutil.rmtree, self._scratch, True)
+        self._queue: queue.Queue[EvaluationJob] = queue.Queue()
+        # Daemon threads: stopping the app (Ctrl-C) must not wait for a long run; an unfinished run is not saved.
+        for n in range(workers):
+            threading.Thread(target=self._work, name=f"evaluation-{n + 1}", daemon=True).start()
 
     def submit(self, qset: QuestionSet, kb: str, name: str, k: int | None = None) -> EvaluationJob:
         """Queue an evaluation of ``qset`` against ``kb``; BusyError when the queue is full."""
@@ -153,12 +157,17 @@ class EvaluationRunner:
                 if not self._jobs[oldest].state.finished:
                     break
                 self._jobs.pop(oldest)
-        self._pool.submit(self._run, job)
+        self._queue.put(job)
         return job
 
     def get(self, job_id: str | None) -> EvaluationJob | None:
         with self._lock:
             return self._jobs.get(job_id or "")
+
+    def _work(self) -> None:
+        _lower_thread_priority()
+        while True:
+            self._run(self._queue.get())
 
     def _run(self, job: EvaluationJob) -> None:
         try:
