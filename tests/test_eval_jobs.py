@@ -128,3 +128,16 @@ def test_cli_evaluates_an_xlsx_set_against_a_kb_by_name(tmp_path):
     r = run_cli("-m", "evaluation", str(questions), "--kb", "default", "--out", str(tmp_path / "none"),
                 env={"ZONEQA_DATA": str(data)})
     assert r.returncode == 2 and "知识库 'default' 不存在" in r.stderr
+
+
+def test_results_xlsx_keeps_formula_like_answers_as_text(tmp_path):
+    """results.xlsx is downloadable from the 评测 tab; answers quote untrusted documents."""
+    from evaluation.report import RESULT_COLUMNS, write_results_xlsx
+
+    row = {key: "" for key, _ in RESULT_COLUMNS}
+    row.update(id="q1", answer='=HYPERLINK("http://example.invalid","点此")', correct=True, latency_ms=1.5)
+    write_results_xlsx(tmp_path / "r.xlsx", [row])
+    cells = {c.column_letter: c for c in openpyxl.load_workbook(tmp_path / "r.xlsx").active[2]}
+    answer = next(c for c in cells.values() if str(c.value).startswith("=HYPERLINK"))
+    assert answer.data_type == "s"  # text, not a formula
+    assert any(c.value == "是" for c in cells.values()) and any(c.value == 1.5 for c in cells.values())
