@@ -138,6 +138,7 @@ class HybridSearcher:
                 tunables: SearchTunables | None = None) -> HybridSearcher:
         """This searcher with other candidate count, relevance threshold or tunables, for one test (hit
         testing): it shares the loaded index, store and model, and changes nothing for other questions."""
+        self._current()  # a knowledge base changed since the last question is picked up first
         other = copy.copy(self)
         changes = {name: value for name, value in (("candidates", candidates), ("min_relevance", min_relevance))
                    if value is not None}
