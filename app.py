@@ -1,7 +1,7 @@
 """Web entry: python app.py [--host H] [--port P] [--kb NAME]
 
-Serves the Gradio page at / (chat and 数据速查 tabs) and the HTTP API
-(/api/ask, /api/figures, /api/health, /v1/chat/completions, /v1/models) on one FastAPI app. On start it brings the
+Serves the Gradio page at / (chat, 数据速查, 知识库管理, 评测, 命中测试 tabs) and the HTTP API
+(/api/ask, /api/search, /api/figures, /api/health, /v1/chat/completions, /v1/models) on one FastAPI app. On start it brings the
 knowledge base up to date with corpus/ (incremental), then serves.
 """
 
@@ -62,8 +62,9 @@ def create_app(s: Settings | None = None, kb: str | None = None):
     from fastapi.responses import JSONResponse
     from fastapi_offline import FastAPIOffline
 
+    from evaluation.jobs import EvaluationRunner
     from store import list_knowledge_bases
-    from web.api import FigureTables, build_router, install_error_handlers
+    from web.api import FigureTables, build_router, build_search_router, install_error_handlers
     from web.chat import CITATION_SCRIPT, CSS, THEME
     from web.chinese_labels import LABELS_SCRIPT
     from web.security import (enable_client_path_checks, gradio_mount_options, gradio_session_user,
@@ -95,8 +96,10 @@ def create_app(s: Settings | None = None, kb: str | None = None):
     figures = FigureTables(assistant)
     app.include_router(build_router(assistant, figures))
     app.include_router(build_viewer_router(s))
+    app.include_router(build_search_router(assistant))
     kbs = list_knowledge_bases(s) or [default_kb]
-    demo = build_ui(assistant, figures, kbs, default_kb)
+    evaluations = EvaluationRunner(assistant)  # the 评测 tab's background runs (benchmarks reach it via app.state)
+    demo = build_ui(assistant, figures, kbs, default_kb, evaluations)
     app = gr.mount_gradio_app(
         app, demo, path="/", auth=s.auth, theme=THEME, css=CSS, footer_links=[],
         js=f"() => {{ ({CITATION_SCRIPT})(); ({LABELS_SCRIPT})(); }}",
@@ -104,6 +107,7 @@ def create_app(s: Settings | None = None, kb: str | None = None):
     )
     enable_client_path_checks(demo)
     mounted["gradio"] = mounted_gradio_app(app)
+    app.state.evaluations = evaluations
     return app
 
 

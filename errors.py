@@ -70,6 +70,12 @@ class UnknownModelError(NotFoundError):
     """An OpenAI-style model name that names no knowledge base."""
 
 
+class BusyError(ZoneQAError):
+    """Too much work queued already (background evaluations); try again later."""
+
+    status = 429
+
+
 class ModelMismatchError(ZoneQAError):
     """The knowledge base was built with another embedding model (rebuild it)."""
 

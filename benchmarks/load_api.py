@@ -1,6 +1,7 @@
 """Load benchmark for POST /api/ask on loopback, bounded by time or by a number of requests.
 
     python -m benchmarks.load_api [--clients 16 64] [--duration 60 | --requests 200] [--kb default] [--url URL]
+                                  [--background-eval 1000]
 
 Without --url it starts `python app.py --skip-ingest` on a free loopback port, reports
 how long the app took to answer /api/health (start-up with an existing index), runs
@@ -8,6 +9,10 @@ one load per --clients value, and stops the app. While the load runs it samples 
 app's resident memory (RSS) once a second and reports first/last/peak and the trend
 over the run (least-squares slope in MiB per minute). Questions cycle through
 evaluation/questions/seed.jsonl.
+
+With --background-eval N the app is started by benchmarks.eval_server, which queues an N-question evaluation
+on the 评测 tab's background runner first; the load starts once that evaluation is running, and the report
+adds how many of its questions were answered during the load (chat latency with an evaluation running).
 """
 
 from __future__ import annotations
@@ -136,6 +141,31 @@ def run_load(url: str, questions: list[str], kb: str, clients: int, duration: fl
     return report
 
 
+class EvaluationProgress:
+    """Follows the JSON progress lines benchmarks.eval_server prints for its background evaluation."""
+
+    def __init__(self, proc: subprocess.Popen) -> None:
+        self._latest: dict = {}
+        self._running = threading.Event()
+        threading.Thread(target=self._read, args=(proc,), daemon=True).start()
+
+    def _read(self, proc: subprocess.Popen) -> None:
+        for line in proc.stdout:
+            try:
+                self._latest = json.loads(line)
+            except ValueError:  # the app's own start-up lines
+                continue
+            if self._latest.get("state") == "running":
+                self._running.set()
+
+    def wait_running(self, timeout: float) -> None:
+        if not self._running.wait(timeout):
+            raise TimeoutError(f"the background evaluation did not start: {self._latest}")
+
+    def latest(self) -> dict:
+        return dict(self._latest)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--clients", type=int, nargs="+", default=[16])
@@ -144,7 +174,11 @@ def main() -> int:
     group.add_argument("--requests", type=int, default=None, help="questions per load (default 200)")
     parser.add_argument("--kb", default="default")
     parser.add_argument("--url", default=None, help="an already running app; default: start one")
+    parser.add_argument("--background-eval", type=int, default=None, metavar="N",
+                        help="run an N-question evaluation in the app's background while measuring")
     args = parser.parse_args()
+    if args.background_eval and args.url:
+        parser.error("--background-eval starts its own app; it cannot be combined with --url")
     if args.duration is None and args.requests is None:
         args.requests = 200
 
@@ -155,8 +189,14 @@ def main() -> int:
     if url is None:
         port = free_port()
         url = f"http://127.0.0.1:{port}"
-        proc = subprocess.Popen([sys.executable, "app.py", "--skip-ingest", "--port", str(port), "--kb", args.kb],
-                                cwd=ROOT, env=os.environ.copy(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        if args.background_eval:
+            command = ["-m", "benchmarks.eval_server", "--questions", str(args.background_eval)]
+        else:
+            command = ["app.py", "--skip-ingest"]
+        proc = subprocess.Popen([sys.executable, *command, "--port", str(port), "--kb", args.kb],
+                                cwd=ROOT, env=os.environ.copy(), stdout=subprocess.PIPE if args.background_eval
+                                else subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True)
+    progress = EvaluationProgress(proc) if args.background_eval else None
     failed = False
     try:
         startup = _wait_healthy(url, 180)
@@ -164,9 +204,16 @@ def main() -> int:
         if proc:
             print(json.dumps({"startup_s": round(startup, 2), "rss_mib_idle": round(rss_mib(proc.pid) or 0, 1)}),
                   flush=True)
+        if progress:
+            progress.wait_running(180)
         for clients in args.clients:
+            before = progress.latest() if progress else None
             report = run_load(url, questions, args.kb, clients, args.duration, args.requests,
                               proc.pid if proc else None)
+            if progress:
+                after = progress.latest()
+                report["background_eval"] = {"total": after.get("total"), "state_after": after.get("state"),
+                                             "questions_during_load": after.get("done", 0) - before.get("done", 0)}
             failed |= report["errors"] > 0
             print(json.dumps(report, ensure_ascii=False), flush=True)
     finally:

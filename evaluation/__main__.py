@@ -9,6 +9,7 @@ import re
 import sys
 from pathlib import Path
 
+from evaluation.jobs import run_questions
 from settings import get_settings
 
 
@@ -18,27 +19,6 @@ def kb_name_for(corpus: Path) -> str:
     name = folder.parent.name if folder.name == "corpus" else folder.name
     name = re.sub(r"[^A-Za-z0-9_-]+", "-", name).strip("-_")[:50]
     return name or "eval"
-
-
-def _ask(assistant, question: str, kb: str, k: int | None):
-    """Ask, turning a question the assistant rejects (empty) into a refusal, as a user would see it."""
-    from errors import QuestionError
-    from retrieval.schema import AnswerResult, Refusal
-
-    try:
-        return assistant.ask(question, kb=kb, k=k)
-    except QuestionError as exc:
-        return AnswerResult(question, exc.message, True, refusal=Refusal.EMPTY_QUESTION)
-
-
-def run_questions(questions, kb: str, k: int | None = None, settings=None) -> list:
-    """Ask every question of a set against knowledge base ``kb`` and score it (one Outcome each)."""
-    from evaluation.metrics import score
-    from retrieval.ask import Assistant
-
-    assistant = Assistant(settings or get_settings())
-    assistant.ask("预热", kb=kb)  # load the index and model before timing
-    return [score(q, _ask(assistant, q.question, kb, k)) for q in questions]
 
 
 USAGE = """\

@@ -108,6 +108,11 @@ def write_results_xlsx(path: Path, rows: list[dict[str, Any]]) -> None:
     sheet.append([label for _, label in RESULT_COLUMNS])
     for row in rows:
         sheet.append([_xlsx_value(row[key]) for key, _ in RESULT_COLUMNS])
+        for cell in sheet[sheet.max_row]:
+            if isinstance(cell.value, str):
+                # Answers and passages quote untrusted documents: text starting with "=" stays text, never
+                # a formula (openpyxl would store it as one), also when the file is downloaded from the 评测 tab.
+                cell.data_type = "s"
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     sheet.freeze_panes = "C2"

@@ -7,6 +7,8 @@ processes can share one Chroma server.
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import logging
 import threading
 import time
@@ -52,6 +54,28 @@ class Passage:
     score: float = 0.0
     coverage: float = 0.0
     relevance: float = 0.0
+    # Where the passage came from (hit testing, /api/search): its place in each ranking (None when that
+    # ranking did not list it among the candidates) and the raw reciprocal-rank-fusion score.
+    bm25: RankSignal | None = None
+    dense: RankSignal | None = None
+    fused: float = 0.0
+
+
+@dataclass(frozen=True)
+class RankSignal:
+    """A passage's 1-based rank and score in one ranking (BM25 score; dense cosine similarity)."""
+
+    rank: int
+    score: float
+
+
+@dataclass(frozen=True)
+class Fusion:
+    """The fused ranking, best first, and the rankings it was fused from."""
+
+    fused: list[tuple[str, float]]
+    bm25: dict[str, RankSignal]
+    dense: dict[str, RankSignal]
 
 
 @dataclass
@@ -110,6 +134,19 @@ class HybridSearcher:
     def size(self) -> int:
         return self._snapshot.size
 
+    def variant(self, candidates: int | None = None, min_relevance: float | None = None,
+                tunables: SearchTunables | None = None) -> HybridSearcher:
+        """This searcher with other candidate count, relevance threshold or tunables, for one test (hit
+        testing): it shares the loaded index, store and model, and changes nothing for other questions."""
+        self._current()  # a knowledge base changed since the last question is picked up first
+        other = copy.copy(self)
+        changes = {name: value for name, value in (("candidates", candidates), ("min_relevance", min_relevance))
+                   if value is not None}
+        other.settings = dataclasses.replace(self.settings, **changes)
+        other.tunables = tunables or self.tunables
+        other._checked = float("inf")  # never reloads on its own: the shared searcher does that
+        return other
+
     # ----------------------------------------------------------------- keeping up with the store
 
     def _current(self) -> KeywordSnapshot:
@@ -155,22 +192,27 @@ class HybridSearcher:
         if not snapshot.ids:
             result.refusal = Refusal.EMPTY_KNOWLEDGE_BASE
             return result
-        fused = self._fuse(query, snapshot)
+        fusion = self._fuse(query, snapshot)
+        fused = fusion.fused
         # Only the candidates that can still reach the top k are read from the store.
         fetched = self._store.fetch([cid for cid, _ in (fused if query.years else fused[: k + self.tunables.fetch_margin])])
         if query.years:
             fused = prefer_asked_year(fetched, fused, query.years)
         result.passages = self._passages(query, fused, fetched, k)
+        for p in result.passages:
+            p.bm25, p.dense = fusion.bm25.get(p.id), fusion.dense.get(p.id)
         result.refusal, result.missing_years = self._judge(query, result.passages, snapshot.keyword)
         return result
 
-    def _fuse(self, query: Query, snapshot: KeywordSnapshot) -> list[tuple[str, float]]:
+    def _fuse(self, query: Query, snapshot: KeywordSnapshot) -> Fusion:
         """BM25 and dense candidates, fused by reciprocal rank."""
         n = min(self.settings.candidates, len(snapshot.ids))
-        keyword_hits = snapshot.keyword.search(expand_synonyms(query.tokens), n)
+        keyword_hits = [(snapshot.ids[row], score)
+                        for row, score in snapshot.keyword.search(expand_synonyms(query.tokens), n)]
         dense_hits = self._store.dense_query(self.embeddings.embed_query(query.question), n)
-        return reciprocal_rank_fusion(
-            [[snapshot.ids[row] for row, _ in keyword_hits], [cid for cid, _ in dense_hits]], k=self.tunables.rrf_k)
+        fused = reciprocal_rank_fusion([[cid for cid, _ in keyword_hits], [cid for cid, _ in dense_hits]],
+                                       k=self.tunables.rrf_k)
+        return Fusion(fused, _signals(keyword_hits), _signals(dense_hits))
 
     def _passages(self, query: Query, fused: list, fetched: dict[str, StoredChunk], k: int) -> list[Passage]:
         best_possible = 2.0 / (self.tunables.rrf_k + 1)
@@ -182,7 +224,7 @@ class HybridSearcher:
                 continue
             chunk = fetched[cid]
             p = _passage(chunk)
-            p.rank, p.score = len(passages) + 1, round(score / best_possible, 4)
+            p.rank, p.score, p.fused = len(passages) + 1, round(score / best_possible, 4), score
             search_text = passage_search_text(chunk.meta.get("title", ""), chunk.meta.get("section", ""), chunk.text)
             p.coverage = round(coverage(query.terms, query.weights, search_text, query.alternatives), 4)
             # Lexical coverage, not the dense score, decides relevance: e5 gives unrelated
@@ -259,6 +301,10 @@ def prefer_asked_year(fetched: dict[str, StoredChunk], fused: list, years: list[
         return bool(years_here) and not any(y in years_here for y in years) and not labels_year(fetched[cid].text, years)
 
     return sorted(fused, key=lambda item: conflicts(item[0]))
+
+
+def _signals(hits: list[tuple[str, float]]) -> dict[str, RankSignal]:
+    return {cid: RankSignal(rank, score) for rank, (cid, score) in enumerate(hits, start=1)}
 
 
 def _passage(chunk: StoredChunk) -> Passage:

@@ -196,3 +196,31 @@ def install_error_handlers(app) -> None:
     async def _unexpected(request: Request, exc: Exception):
         # Starlette logs the exception with its stack trace after this answer; the client sees none of it.
         return payload(request, 500, "服务器内部错误，请稍后再试。")
+
+
+# ----------------------------------------------------------------------------- /api/search (hit testing)
+# Kept apart from build_router: the JSON is retrieval.hit_test's (ARCHITECTURE.md, "POST /api/search").
+
+
+class SearchRequest(BaseModel):
+    question: str
+    kb: str | None = None
+    k: int | None = Field(default=None, ge=1, le=50)
+    candidates: int | None = Field(default=None, ge=1, le=500)
+    min_relevance: float | None = Field(default=None, ge=0.0, le=1.0)
+
+
+def build_search_router(assistant: Assistant) -> APIRouter:
+    """``POST /api/search``: the ranked passages with BM25, dense and fused ranks and the relevance decision;
+    protected like /api/ask (ZONEQA_AUTH)."""
+    from retrieval.hit_test import HitTestSettings, hit_test
+
+    router = APIRouter()
+
+    @router.post("/api/search")
+    async def search(body: SearchRequest) -> dict[str, Any]:
+        check_question_length(assistant.settings, body.question)
+        test = HitTestSettings(body.k, body.candidates, body.min_relevance)
+        return await asyncio.to_thread(hit_test, assistant, body.question, body.kb, test)
+
+    return router
