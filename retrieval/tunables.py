@@ -36,7 +36,7 @@ class SearchTunables:
     # plus coverage_weight × their coverage of the question (the share of its words they hold, meaning
     # map included): BM25 and e5 both rank a passage holding every asked word below longer ones that
     # repeat a few of them. Fitted by ``python -m evaluation.fit_rerank`` (README, Retrieval).
-    rerank_depth: int = 30
+    rerank_depth: int = 10
     coverage_weight: float = 0.5
 
     def __post_init__(self) -> None:
