@@ -41,7 +41,8 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class Passage:
-    """A retrieved chunk with its scores; ``score`` is the fused score scaled to 0..1."""
+    """A retrieved chunk with its scores; ``score`` ranks it: the fused score plus the coverage re-ranking,
+    scaled so that the best passage has 1 (``fused`` is the raw reciprocal-rank score)."""
 
     id: str
     text: str
@@ -194,13 +195,19 @@ class HybridSearcher:
             return result
         fusion = self._fuse(query, snapshot)
         fused = fusion.fused
+        depth = max(k + self.tunables.fetch_margin, self.tunables.rerank_depth if self.tunables.coverage_weight else 0)
         # Only the candidates that can still reach the top k are read from the store.
-        fetched = self._store.fetch([cid for cid, _ in (fused if query.years else fused[: k + self.tunables.fetch_margin])])
+        fetched = self._store.fetch([cid for cid, _ in (fused if query.years else fused[:depth])])
+        covered = {cid: coverage(query.terms, query.weights, _search_text(chunk), query.alternatives)
+                   for cid, chunk in fetched.items()}
+        if self.tunables.coverage_weight:
+            fused = rerank_by_coverage(fused, covered, depth, self.tunables.coverage_weight)
         if query.years:
             fused = prefer_asked_year(fetched, fused, query.years)
-        result.passages = self._passages(query, fused, fetched, k)
+        result.passages = self._passages(fused, fetched, covered, k)
+        raw = dict(fusion.fused)
         for p in result.passages:
-            p.bm25, p.dense = fusion.bm25.get(p.id), fusion.dense.get(p.id)
+            p.bm25, p.dense, p.fused = fusion.bm25.get(p.id), fusion.dense.get(p.id), raw.get(p.id, 0.0)
         result.refusal, result.missing_years = self._judge(query, result.passages, snapshot.keyword)
         return result
 
@@ -214,19 +221,17 @@ class HybridSearcher:
                                        k=self.tunables.rrf_k)
         return Fusion(fused, _signals(keyword_hits), _signals(dense_hits))
 
-    def _passages(self, query: Query, fused: list, fetched: dict[str, StoredChunk], k: int) -> list[Passage]:
-        best_possible = 2.0 / (self.tunables.rrf_k + 1)
+    def _passages(self, fused: list, fetched: dict[str, StoredChunk], covered: dict[str, float], k: int) -> list[Passage]:
+        best_possible = fused[0][1] if fused else 1.0
         passages: list[Passage] = []
         for cid, score in fused:
             if len(passages) == k:
                 break
             if cid not in fetched:  # deleted since the keyword index was built
                 continue
-            chunk = fetched[cid]
-            p = _passage(chunk)
-            p.rank, p.score, p.fused = len(passages) + 1, round(score / best_possible, 4), score
-            search_text = passage_search_text(chunk.meta.get("title", ""), chunk.meta.get("section", ""), chunk.text)
-            p.coverage = round(coverage(query.terms, query.weights, search_text, query.alternatives), 4)
+            p = _passage(fetched[cid])
+            p.rank, p.score = len(passages) + 1, round(score / best_possible, 4) if best_possible > 0 else 0.0
+            p.coverage = round(covered[cid], 4)
             # Lexical coverage, not the dense score, decides relevance: e5 gives unrelated
             # Chinese questions about the same cosine as related ones (measured on seed.jsonl).
             p.relevance = p.coverage
@@ -290,21 +295,40 @@ def _weight(keyword: KeywordIndex, vocabulary: VocabularyMap, term: str,
     return keyword.term_weight(term) * unknown_weight
 
 
+def rerank_by_coverage(fused: list, covered: dict[str, float], depth: int, weight: float) -> list:
+    """The first ``depth`` fused candidates re-ordered by their fused score (scaled so that the best
+    is 1) plus ``weight`` × their coverage of the question; the rest follow in fused order."""
+    head, tail = fused[:depth], fused[depth:]
+    top = max((score for _, score in head), default=0.0) or 1.0
+    rescored = [(cid, score / top + weight * covered.get(cid, 0.0)) for cid, score in head]
+    rescored.sort(key=lambda item: -item[1])
+    return rescored + [(cid, score / top) for cid, score in tail]
+
+
+def _search_text(chunk: StoredChunk) -> str:
+    return passage_search_text(chunk.meta.get("title", ""), chunk.meta.get("section", ""), chunk.text)
+
+
 def prefer_asked_year(fetched: dict[str, StoredChunk], fused: list, years: list[str]) -> list:
     """Move passages whose section is about another year below the rest (order kept otherwise)."""
     def conflicts(cid: str) -> bool:
         if cid not in fetched:
             return False
         m = fetched[cid].meta
-        years_here = context_years(m.get("title", ""), m.get("section", ""))
-        # A table with a column per period (labelled cells "2023年上半年：…") is about the asked year too.
-        return bool(years_here) and not any(y in years_here for y in years) and not labels_year(fetched[cid].text, years)
+        return year_conflict(m.get("title", ""), m.get("section", ""), fetched[cid].text, years)
 
     return sorted(fused, key=lambda item: conflicts(item[0]))
 
 
 def _signals(hits: list[tuple[str, float]]) -> dict[str, RankSignal]:
     return {cid: RankSignal(rank, score) for rank, (cid, score) in enumerate(hits, start=1)}
+
+
+def year_conflict(title: str, section: str, text: str, years: list[str]) -> bool:
+    """True when a passage's title or section is about years other than the asked ones. A table with
+    a column per period (labelled cells "2023年上半年：…") is about the asked year too."""
+    years_here = context_years(title, section)
+    return bool(years_here) and not any(y in years_here for y in years) and not labels_year(text, years)
 
 
 def _passage(chunk: StoredChunk) -> Passage:

@@ -32,9 +32,16 @@ class SearchTunables:
     # A question word no passage holds and the meaning map cannot place weighs this share of its
     # IDF weight in coverage (0.3, 0.5 and 1.0 tried on policy-dev; refusals unchanged, answers up).
     unknown_weight: float = 0.3
+    # The fused candidates down to this rank are read from the store and re-ranked by fused score
+    # plus coverage_weight × their coverage of the question (the share of its words they hold, meaning
+    # map included): BM25 and e5 both rank a passage holding every asked word below longer ones that
+    # repeat a few of them. Fitted by ``python -m evaluation.fit_rerank`` (README, Retrieval).
+    rerank_depth: int = 10
+    coverage_weight: float = 0.5
 
     def __post_init__(self) -> None:
-        if self.rrf_k < 1 or self.fetch_margin < 0 or self.version_check_seconds < 0 or self.inline_reload_max < 0:
+        if (self.rrf_k < 1 or self.fetch_margin < 0 or self.rerank_depth < 0 or self.coverage_weight < 0
+                or self.version_check_seconds < 0 or self.inline_reload_max < 0):
             raise ValueError(f"无效的检索参数：{self}")
 
 

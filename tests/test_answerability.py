@@ -90,3 +90,28 @@ def test_english_word_mapped_through_the_dictionary(ask):
     assert "著作权" in vocabulary.english("copyright")  # not in glossary_en.txt: CC-CEDICT
     answer = ask("How much funding is given per software copyright registration?")
     assert not answer.refused and "300元" in answer.answer
+
+
+def test_coverage_rerank_lifts_the_passage_holding_every_asked_word():
+    from retrieval.hybrid import rerank_by_coverage
+
+    fused = [("long", 0.032), ("other", 0.030), ("exact", 0.025), ("deep", 0.010)]
+    covered = {"long": 0.4, "other": 0.3, "exact": 1.0, "deep": 1.0}
+    order = [cid for cid, _ in rerank_by_coverage(fused, covered, depth=3, weight=0.5)]
+    assert order[0] == "exact"  # 0.78 + 0.5 beats 1.0 + 0.2
+    assert order[-1] == "deep"  # below the re-ranked depth the fused order stands
+    assert [cid for cid, _ in rerank_by_coverage(fused, covered, depth=3, weight=0.0)] == [c for c, _ in fused]
+
+
+def test_hard_negative_loses_its_answer_sentence_and_keeps_the_topic(ask, service_kb):
+    """The fitting script's hard negatives: the answer sentence is gone, the rest of the passage stays."""
+    from evaluation.fit_answerability import strip_answers
+    from retrieval.ask import Assistant
+
+    result = Assistant().searcher("service").search("高新贷贴息每年最高多少？")
+    assert any("50万元" in p.text for p in result.passages)
+    stripped = strip_answers(result, ["50万元"], min_relevance=0.0)
+    assert stripped is not None
+    assert not any("50万元" in p.text for p in stripped.passages)
+    assert any("政务服务中心" in p.text for p in stripped.passages)  # the other sentences are kept
+    assert strip_answers(result, ["50万元"], min_relevance=1.01) is None  # nothing relevant is left
