@@ -201,7 +201,11 @@ def _select(candidates: list[_Candidate], result: SearchResult, w: AnswerWeights
     nxt = _next_with_cue(best, same_passage, _answer_cues(result.normalized))
     if nxt is not None and nxt not in chosen:
         chosen.append(nxt)
-    for c in candidates[1:]:
+    # A sentence announcing a list ("按以下标准申请租房补贴：") is answered by the items after it, not by
+    # close scorers elsewhere: they are taken below, and a figure in the announcement (补贴期限最长为36个月)
+    # does not answer a 多少 question.
+    lead_in = bool(_LEAD_IN.search(best.text))
+    for c in ([] if lead_in else candidates[1:]):
         if len(chosen) >= w.max_sentences:
             break
         total = sum(x.end - x.start for x in chosen) + c.end - c.start
@@ -211,18 +215,19 @@ def _select(candidates: list[_Candidate], result: SearchResult, w: AnswerWeights
             continue  # retrieved chunks overlap: the same sentence can come back from two passages
         chosen.append(c)
     total = sum(x.end - x.start for x in chosen)
-    answered_figure = bool(_FIGURE_Q.search(result.normalized)) and bool(FIGURE.search(best.text))
+    answered_figure = bool(_FIGURE_Q.search(result.normalized)) and bool(FIGURE.search(best.text)) and not lead_in
     # A short answer gains from the sentences after it: the span asked for often runs on, and
     # questions asking to explain or list (什么是, 哪些, 为什么, 如何) have long answers.
     brief = w.explain_brief if _EXPLAIN_Q.search(result.normalized) else w.brief_answer
     end = max(c.end for c in chosen if c.passage is best.passage)
-    lead_in = bool(_LEAD_IN.search(best.text))
     report = bool(FIGURE.search(best.text)) or _figure_density(best.passage.text) >= w.report_figures
-    while (total < brief or _unfinished(best.passage, end)) and not answered_figure:
+    while (total < brief or _unfinished(best.passage, end) or lead_in) and not answered_figure:
         following = [c for c in same_passage if c.start >= end and c not in chosen]
         if not following:
             break
         nxt = min(following, key=lambda c: c.start)
+        if lead_in and total >= brief and not _announced_item(nxt.text):
+            break  # the announced list is complete (as far as the answer's length allows)
         # In a report full of figures a short sentence without one opens a new topic
         # ("启动福建科学城建设。"): leave it out. In prose it goes on with the story.
         opens_topic = report and nxt.end - nxt.start <= w.topic_sentence and not FIGURE.search(nxt.text)
