@@ -96,3 +96,16 @@ def test_masked_note_only_when_a_masked_figure_or_asked_date_is_quoted():
     school = "学校于*月*日开学，新增学位300个。"
     assert MASKED_NOTE in compose_answer(_result("学校什么时候开学？", school)).answer
     assert MASKED_NOTE not in compose_answer(_result("新增学位多少个？", school)).answer
+
+
+def test_a_sentence_announcing_a_list_is_answered_with_its_items():
+    # The announcement holds a figure of its own (36个月) and matches the question best; the asked amount
+    # is in its items, and a close scorer elsewhere must not take their place.
+    answer = compose_answer(_result(
+        "青年博士每月租房补贴多少？",
+        "第十三条 青年人才可以按以下标准申请租房补贴，补贴期限最长为36个月：\n\n（一）博士研究生每人每月2000元；\n\n"
+        "（二）硕士研究生每人每月1500元；\n\n（三）全日制本科毕业生每人每月800元。",
+        "青年人才可以申请租房补贴。",
+    ))
+    assert "2000元" in answer.answer and "800元" in answer.answer
+    assert "可以申请租房补贴。" not in answer.answer
