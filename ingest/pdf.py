@@ -31,6 +31,9 @@ RENDER_SCALE = 2.0
 # Footer lines such as "— 3 —" or "第3页 共5页" between a table and the page end do not end the table.
 _PAGE_NUMBER = re.compile(r"^[\s—–\-－]*\d+[\s—–\-－]*$|^第\s*\d+\s*页(\s*共\s*\d+\s*页)?$")
 _LATIN = re.compile(r"[A-Za-z0-9]")
+# A line ending in one of these ends its sentence (or announces a list) even when it reaches the margin.
+_SENTENCE_END = re.compile(r"[。！？；!?;]|\n")
+_LINE_ENDS = ("。", "！", "？", "；", "：", "!", "?", ";", ":", "”", "）")
 
 
 @dataclass(frozen=True)
@@ -107,28 +110,68 @@ def _centre_in(obj: dict, box: tuple) -> bool:
     return box[0] <= x <= box[2] and box[1] <= y <= box[3]
 
 
-def _band_text(page, top: float, bottom: float) -> str:
+def _gap(before: str, after: str) -> str:
+    """What joins two wrapped pieces: nothing in Chinese or inside a number ("1" + "0%"), a space
+    between Latin words."""
+    if before[-1:].isdigit() and after[:1].isdigit():
+        return ""
+    return " " if _LATIN.match(before[-1:]) and _LATIN.match(after[:1]) else ""
+
+
+def _reflow(lines: list[dict], left: float, right: float) -> tuple[str, bool]:
+    """Lines joined back into paragraphs: a line that runs from the left margin (or a paragraph
+    indent) to the right margin without ending a sentence was wrapped by the layout, and its sentence
+    goes on in the next line when that starts at the left margin ("…的1" + "0%…" is 10%). Right-
+    aligned lines (a signature, a date) and centred titles stay lines of their own. Every newline
+    left is a sentence or paragraph end, as in a text file. Page-number footers ("— 3 —") are dropped.
+
+    Also says whether the last line runs on (full width, no sentence end): its sentence goes on
+    overleaf."""
+    lines = [line for line in lines if line["text"].strip() and not _PAGE_NUMBER.match(line["text"].strip())]
+    text = ""
+    runs_on = False
+    for i, line in enumerate(lines):
+        words = line["text"].strip()
+        if text and not text.endswith("\n"):
+            text += _gap(text, words)
+        text += words
+        height = line["bottom"] - line["top"]
+        following = lines[i + 1] if i + 1 < len(lines) else None
+        runs_on = (line["x0"] <= left + 3 * height and line["x1"] >= right - 1.5 * height
+                   and not words.endswith(_LINE_ENDS))
+        wrapped = runs_on and following is not None and following["x0"] <= left + 1.5 * height
+        text += "" if wrapped else "\n"
+    return text.strip(), runs_on
+
+
+def _band_text(page, top: float, bottom: float, margins: tuple[float, float]) -> tuple[str, bool]:
     band = page.filter(lambda o: o.get("object_type") != "char" or top <= (o["top"] + o["bottom"]) / 2 < bottom)
-    return (band.extract_text() or "").strip()
+    return _reflow(band.extract_text_lines(strip=True, return_chars=False), *margins)
 
 
-def _page_blocks(page) -> list[str | _Grid]:
-    """The page's loose text and tables, top to bottom; table characters only in their table."""
+def _page_blocks(page) -> tuple[list[str | _Grid], bool]:
+    """The page's loose text and tables, top to bottom (table characters only in their table), and
+    whether its last sentence runs on to the next page."""
     tables = sorted(page.find_tables(), key=lambda t: t.bbox[1])
     boxes = [t.bbox for t in tables]
     loose = page.filter(lambda o: o.get("object_type") != "char" or not any(_centre_in(o, b) for b in boxes))
     blocks: list[str | _Grid] = []
     top = page.bbox[1]
+    # The margins: where the lines of loose text begin and where the longest ones end.
+    lines = loose.extract_text_lines(return_chars=False)
+    margins = (min((line["x0"] for line in lines), default=page.bbox[0]),
+               max((line["x1"] for line in lines), default=page.bbox[2]))
     for table in tables:
-        blocks.append(_band_text(loose, top, table.bbox[1]))
+        blocks.append(_band_text(loose, top, table.bbox[1], margins)[0])
         grid = _grid(table)
         if len(grid.rows) < 2 or grid.columns < 2:  # a ruled box around text, not a table
             blocks.append("\n".join(cell for row in grid.rows for cell in row if cell))
         else:
             blocks.append(grid)
         top = table.bbox[3]
-    blocks.append(_band_text(loose, top, page.bbox[3] + 1))
-    return [b for b in blocks if not isinstance(b, str) or b]
+    tail, runs_on = _band_text(loose, top, page.bbox[3] + 1, margins)
+    blocks.append(tail)
+    return [b for b in blocks if not isinstance(b, str) or b], runs_on and bool(tail)
 
 
 def _table_text(grid: _Grid, open_table: _OpenTable | None) -> tuple[str, _OpenTable]:
@@ -178,8 +221,18 @@ def _text_layer(path: Path, max_chars: int) -> tuple[list[str], list[int]]:
     open_table: _OpenTable | None = None
     last_table: _OpenTable | None = None
     with pdfplumber.open(str(path), password="") as pdf:
+        runs_on = False
         for number, page in enumerate(pdf.pages, 1):
-            blocks = _page_blocks(page)
+            blocks, next_runs_on = _page_blocks(page)
+            if runs_on and blocks and isinstance(blocks[0], str):
+                # The sentence the last page broke off ends here: it goes back whole to the page it began on.
+                end = _SENTENCE_END.search(blocks[0])
+                cut = end.end() if end else len(blocks[0])
+                pages[-1] += blocks[0][:cut]
+                blocks[0] = blocks[0][cut:].lstrip("\n")
+                if not blocks[0]:
+                    blocks.pop(0)
+            runs_on = next_runs_on
             if not blocks and page.images:
                 scanned.append(number)
             parts = []
