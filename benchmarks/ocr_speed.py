@@ -22,7 +22,7 @@ from pathlib import Path
 from settings import PROJECT_ROOT, get_settings
 
 FONT = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
-DEFAULT_DOCUMENT = PROJECT_ROOT.parent / "shared/bench/policy-dev/corpus/c_rd_subsidy.txt"
+DEFAULT_DOCUMENT = PROJECT_ROOT / "corpus/高新区2022年工作情况及2023年工作思路.txt"
 DPI = 150
 A4 = (int(8.27 * DPI), int(11.69 * DPI))
 LINE_CHARS, PAGE_LINES = 38, 30
