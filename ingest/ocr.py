@@ -1,9 +1,10 @@
 """Text of scanned pages and images: RapidOCR (PP-OCRv4 Chinese detection + recognition, ONNX on CPU).
 
 The models ship inside the rapidocr-onnxruntime wheel (``rapidocr_onnxruntime/models``), so nothing
-is downloaded. Recognised boxes are put back into reading order by lines (boxes whose vertical
-centres fall within half a line height of each other form one line, read left to right), and each
-page gets a confidence: the mean recognition score of its boxes, weighted by their characters.
+is downloaded. Recognised boxes are put back into reading order: a page set in two columns (a gutter
+no box crosses, with text on both sides) is read column by column, a title across both read where it
+stands; within a column, boxes whose vertical centres fall within half a line height of each other
+form one line, read left to right. Each page gets a confidence: the mean recognition score of its boxes, weighted by their characters.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ PageProgress = Callable[[int, int], None]
 # Latin letters/digits on both sides of a gap between two boxes of a line keep a space between them;
 # Chinese text has none.
 _WORD_EDGE = re.compile(r"[A-Za-z0-9]")
+# Columns of text hold phrases; table cells ("C类人才", "60万元") are shorter and are read by rows.
+COLUMN_MIN_CHARS = 8
 
 
 @dataclass(frozen=True)
@@ -32,6 +35,7 @@ class OcrPage:
 @dataclass(frozen=True)
 class _Box:
     left: float
+    right: float
     top: float
     bottom: float
     text: str
@@ -54,7 +58,7 @@ def _boxes(raw) -> list[_Box]:
     for points, text, score in raw or []:
         xs, ys = [p[0] for p in points], [p[1] for p in points]
         if text.strip():
-            boxes.append(_Box(min(xs), min(ys), max(ys), text.strip(), float(score)))
+            boxes.append(_Box(min(xs), max(xs), min(ys), max(ys), text.strip(), float(score)))
     return boxes
 
 
@@ -70,6 +74,57 @@ def _lines(boxes: list[_Box]) -> list[list[_Box]]:
                 continue
         lines.append([box])
     return [sorted(line, key=lambda b: b.left) for line in lines]
+
+
+def _gutter(boxes: list[_Box]) -> float | None:
+    """The x of the gap between two columns of text, or None.
+
+    A gutter lies in the middle half of the text, at least a line height wide between the boxes left
+    and right of it, crossed by few boxes (a title over both columns), with three or more boxes on
+    each side whose median text is a phrase, not a table cell (a scanned table read column by column
+    would lose its rows).
+    """
+    if len(boxes) < 6:
+        return None
+    left, right = min(b.left for b in boxes), max(b.right for b in boxes)
+    height = sorted(b.bottom - b.top for b in boxes)[len(boxes) // 2]
+    best: tuple[int, float] | None = None
+    for box in boxes:
+        x = box.right + height / 2
+        if not left + (right - left) / 4 <= x <= right - (right - left) / 4:
+            continue
+        before = [b for b in boxes if b.right <= x]
+        after = [b for b in boxes if b.left >= x]
+        crossing = len(boxes) - len(before) - len(after)
+        if (len(before) < 3 or len(after) < 3 or crossing > 0.2 * len(boxes)
+                or min(b.left for b in after) - max(b.right for b in before) < height
+                or min(_median_chars(before), _median_chars(after)) < COLUMN_MIN_CHARS):
+            continue
+        middle = (max(b.right for b in before) + min(b.left for b in after)) / 2
+        if best is None or crossing < best[0]:
+            best = (crossing, middle)
+    return best[1] if best else None
+
+
+def _median_chars(boxes: list[_Box]) -> int:
+    return sorted(len(b.text) for b in boxes)[len(boxes) // 2]
+
+
+def _reading_order(boxes: list[_Box]) -> list[list[_Box]]:
+    """Lines in reading order: by columns when the page has two, else top to bottom."""
+    gutter = _gutter(boxes)
+    if gutter is None:
+        return _lines(boxes)
+    spanning = sorted((b for b in boxes if b.left < gutter < b.right), key=lambda b: b.middle)
+    rest = [b for b in boxes if not b.left < gutter < b.right]
+    bounds = [float("-inf")] + [b.middle for b in spanning] + [float("inf")]
+    ordered: list[list[_Box]] = []
+    for i in range(len(bounds) - 1):  # the bands between titles that cross the gutter
+        band = [b for b in rest if bounds[i] <= b.middle < bounds[i + 1]]
+        ordered += _lines([b for b in band if b.right <= gutter]) + _lines([b for b in band if b.left >= gutter])
+        if i < len(spanning):
+            ordered.append([spanning[i]])
+    return ordered
 
 
 def _join(line: list[_Box]) -> str:
@@ -90,7 +145,7 @@ def recognise(image) -> OcrPage:
     boxes = _boxes(raw)
     chars = sum(len(b.text) for b in boxes)
     confidence = sum(b.score * len(b.text) for b in boxes) / chars if chars else 0.0
-    text = "\n".join(_join(line) for line in _lines(boxes))
+    text = "\n".join(_join(line) for line in _reading_order(boxes))
     return OcrPage(text, confidence, time.perf_counter() - started)
 
 

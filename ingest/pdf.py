@@ -28,6 +28,8 @@ from settings import Settings
 # Scanned pages are rendered at 144 dpi: 五号 (10.5 pt) characters come out ~21 px high, inside
 # what PP-OCR reads well, while an A4 page stays under RapidOCR's 2000 px side limit.
 RENDER_SCALE = 2.0
+# A page mostly covered by an image, with no more text layer than this, is a scan with a stamp on it.
+SCAN_STAMP_CHARS = 40
 # Footer lines such as "— 3 —" or "第3页 共5页" between a table and the page end do not end the table.
 _PAGE_NUMBER = re.compile(r"^[\s—–\-－]*\d+[\s—–\-－]*$|^第\s*\d+\s*页(\s*共\s*\d+\s*页)?$")
 _LATIN = re.compile(r"[A-Za-z0-9]")
@@ -229,6 +231,22 @@ def _ends_with_table(blocks: list[str | _Grid]) -> bool:
     return False
 
 
+def _is_scan(page, blocks: list[str | _Grid]) -> bool:
+    """A page to read by OCR: an image and no text layer, or an image over most of the page with only
+    a few words of text layer (the name a scanning app stamps on, a page header added later)."""
+    if not page.images:
+        return False
+    if not blocks:
+        return True
+    words = sum(len(b) for b in blocks if isinstance(b, str))
+    if words > SCAN_STAMP_CHARS or any(isinstance(b, _Grid) for b in blocks):
+        return False
+    x0, top, x1, bottom = page.bbox
+    covered = sum(max(0.0, min(i["x1"], x1) - max(i["x0"], x0)) * max(0.0, min(i["bottom"], bottom) - max(i["top"], top))
+                  for i in page.images)
+    return covered >= 0.5 * (x1 - x0) * (bottom - top)
+
+
 def _check_encryption(path: Path) -> None:
     from pypdf import PasswordType, PdfReader
     from pypdf.errors import DependencyError
@@ -265,8 +283,9 @@ def _text_layer(path: Path, max_chars: int) -> tuple[list[str], list[int]]:
                 if not blocks[0]:
                     blocks.pop(0)
             runs_on = next_runs_on
-            if not blocks and page.images:
+            if _is_scan(page, blocks):
                 scanned.append(number)
+                blocks = []  # its few text-layer words (a scanning app's stamp) are on the rendered page: OCR reads them
             parts = []
             for i, block in enumerate(blocks):
                 if isinstance(block, _Grid):

@@ -91,13 +91,21 @@ def make_scanned_pdf(path: Path) -> Path:
 
 
 def make_mixed_pdf(path: Path, image_path: Path) -> Path:
-    """Page 1 typed (text layer), page 2 a scanned image."""
+    """Page 1 typed (text layer), page 2 a scanned image, page 3 a full-page scan with a scanning app's
+    stamp in the text layer."""
     render_text(["污水处理厂日处理能力8万吨。"]).save(image_path)
+    stamped = image_path.with_name("p3.png")
+    render_text(["园区绿化覆盖率达到45%。"], size=(760, 1000)).save(stamped)
     pdf = _pdf()
     pdf.add_page()
     pdf.multi_cell(0, 8, "园区基础设施简介\n园区道路总长46公里。")
     pdf.add_page()
     pdf.image(str(image_path), x=10, y=10, w=150)
+    pdf.add_page()
+    pdf.image(str(stamped), x=0, y=0, w=210, h=297)
+    pdf.set_auto_page_break(False)
+    pdf.set_xy(10, 285)
+    pdf.cell(0, 5, "由扫描应用创建")
     pdf.output(str(path))
     return path
 
@@ -254,14 +262,52 @@ def test_scanned_and_mixed_pdfs_are_read_page_by_page_with_a_confidence_floor(tm
     assert scanned.warnings == ()  # clean print reads well above the default floor
 
     mixed = load_text(make_mixed_pdf(tmp_path / "混合.pdf", tmp_path / "p2.png"))
-    assert mixed.ocr_pages == 1
+    assert mixed.ocr_pages == 2 and len(mixed.page_starts) == 3
     assert "园区道路总长46公里" in mixed.text[:mixed.page_starts[1]]
-    assert "日处理能力8万吨" in mixed.text[mixed.page_starts[1]:]
+    assert "日处理能力8万吨" in mixed.text[mixed.page_starts[1]:mixed.page_starts[2]]
+    third = mixed.text[mixed.page_starts[2]:]
+    # The scan is read, and the stamp (drawn on the rendered page) only once, not also from the text layer.
+    assert "绿化覆盖率达到45%" in third and third.count("扫描应用") == 1
 
     use_env(monkeypatch, ZONEQA_OCR_MIN_CONFIDENCE="0.9999")
     strict = load_text(tmp_path / "混合.pdf")
-    assert len(strict.warnings) == 1
-    assert strict.warnings[0].startswith("混合.pdf 第2页：OCR 置信度") and "ZONEQA_OCR_MIN_CONFIDENCE" in strict.warnings[0]
+    assert [w.split("：")[0] for w in strict.warnings] == ["混合.pdf 第2页", "混合.pdf 第3页"]
+    assert "OCR 置信度" in strict.warnings[0] and "ZONEQA_OCR_MIN_CONFIDENCE" in strict.warnings[0]
+
+
+@pytest.mark.slow
+def test_a_two_column_scan_is_read_column_by_column(tmp_path):
+    from PIL import ImageDraw, ImageFont
+
+    image = render_text([], size=(900, 330))
+    draw, font = ImageDraw.Draw(image), ImageFont.truetype(FONT, 24)
+    draw.text((200, 20), "园区简报第三期标题", font=font, fill="black")
+    left = ["左栏第一行园区企业", "左栏第二行新增专利", "左栏第三行研发投入"]
+    right = ["右栏第一行人才公寓", "右栏第二行交通线路", "右栏第三行绿化面积"]
+    for i, (a, b) in enumerate(zip(left, right)):
+        draw.text((30, 90 + i * 70), a, font=font, fill="black")
+        draw.text((500, 90 + i * 70), b, font=font, fill="black")
+    image.save(tmp_path / "简报.png")
+    assert load_text(tmp_path / "简报.png").text.split() == ["园区简报第三期标题", *left, *right]
+
+
+def _box(left: float, top: float, text: str, width: float = 200):
+    from ingest.ocr import _Box
+
+    return _Box(left, left + width, top, top + 20, text, 0.99)
+
+
+def test_reading_order_keeps_table_rows_and_splits_text_columns():
+    from ingest.ocr import _reading_order
+
+    def read(boxes):
+        return [" ".join(b.text for b in line) for line in _reading_order(boxes)]
+
+    table = [_box(x, 40 * r, text, 120) for r, row in enumerate(TALENT_ROWS) for x, text in zip((0, 200, 400, 600), row)]
+    assert read(table) == [" ".join(row) for row in TALENT_ROWS]  # a scanned table stays row by row
+    columns = [_box(0, 40 * r, f"左栏第{r}行的一句完整文字") for r in range(4)]
+    columns += [_box(400, 40 * r, f"右栏第{r}行的一句完整文字") for r in range(4)]
+    assert read(columns) == [f"左栏第{r}行的一句完整文字" for r in range(4)] + [f"右栏第{r}行的一句完整文字" for r in range(4)]
 
 
 def test_a_pdf_with_neither_text_nor_images_is_refused(tmp_path):
