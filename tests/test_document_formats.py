@@ -374,6 +374,10 @@ def test_the_figure_table_labels_a_table_figure_by_row_and_column(formats_kb):
     assert ("C类人才 · 购房补贴", "60", "万元") in rows
     assert ("C类人才 · 安家补贴", "10", "万元") in rows
     assert all(metric.startswith("C类人才") for metric, _, _ in rows)  # not the A/B rows beside it
+    ranked = run_cli("-m", "retrieval.figures", "购房补贴", "--min", "700000", "--sort", "value", "--kb", "docformats",
+                     "--json", env={"ZONEQA_DATA": str(data)})
+    assert [(r["metric"], r["value"]) for r in json.loads(ranked.stdout)] == [("A类人才 · 购房补贴", "100"),
+                                                                         ("B类人才 · 购房补贴", "80")]
 
 
 @pytest.mark.slow

@@ -111,7 +111,7 @@ def test_a_table_header_gives_the_period_and_the_unit():
         ("地区生产总值", "2023年上半年", "2023", "四百五十"), ("地区生产总值", "2024年上半年", "2024", "451.9")]
     units = extract_sentence("序号：3，项目：场地补贴，金额（万元）：30。")
     assert [(f.metric, f.value, f.unit) for f in units] == [("场地补贴 · 金额", "30", "万元")]
-    ordinal = extract_sentence("指标：第1项指标，完成值：2亿元。")
+    ordinal = extract_sentence("指标：第1项指标，完成值：2亿元，备注：有效期内奖励一次。")
     assert [(f.metric, f.value) for f in ordinal] == [("第1项指标 · 完成值", "2")]
 
 

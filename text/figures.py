@@ -185,8 +185,9 @@ def table_row_cells(sentence: str) -> list[tuple[str, str, int]] | None:
 
 
 def _cell_figures(value: str) -> list[re.Match]:
-    """Figures of one cell; an ordinal (第1项) is a name, not a figure."""
-    return [m for m in FIGURE.finditer(value) if not value[: m.start()].endswith("第")]
+    """Figures of one cell, by the prose rules: an ordinal (第1项, 唯一) is a name and 一次 no figure."""
+    return [m for m in FIGURE.finditer(value)
+            if not value[: m.start()].endswith(("第", "唯")) and m.group("value") not in ("一", "一一")]
 
 
 def _row_label(cells: list[tuple[str, str, int]]) -> str:
