@@ -88,6 +88,8 @@ class Settings:
     xlsx_max_rows: int
     xlsx_max_columns: int
     xlsx_max_cells: int
+    # OCR (ingest/ocr.py): pages whose mean recognition confidence is below this are named in the report.
+    ocr_min_confidence: float
     # Ingestion-time warning: files estimated to embed for longer than this are announced.
     embed_rate: float
     warn_ingest_minutes: float
@@ -133,6 +135,8 @@ def get_settings() -> Settings:
         xlsx_max_rows=_int("ZONEQA_XLSX_MAX_ROWS", 200_000),
         xlsx_max_columns=_int("ZONEQA_XLSX_MAX_COLUMNS", 1_000),
         xlsx_max_cells=_int("ZONEQA_XLSX_MAX_CELLS", 2_000_000),
+        # PP-OCRv4 scores clean print at 0.95-0.99; a page below 0.8 is worth a human look.
+        ocr_min_confidence=_float("ZONEQA_OCR_MIN_CONFIDENCE", 0.8),
         embed_rate=_float("ZONEQA_EMBED_RATE", MEASURED_EMBED_RATE),
         warn_ingest_minutes=_float("ZONEQA_WARN_INGEST_MINUTES", 5.0),
     )

@@ -11,7 +11,8 @@ chunk is split the same way one level down; a single section too big is cut
 at sentence ends (only a sentence longer than twice the target is split, at
 clause commas), and those chunks share one short sentence, so a fact told
 across a sentence boundary is whole in at least one chunk. A chunk never
-crosses a heading of a level above its section path.
+crosses a heading of a level above its section path, nor a page of a paged
+document (PDF, slides, OFD), so each chunk's citation names one page.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ _CLAUSE_END = re.compile(r"[，,、：:]")
 
 # Bump when structure parsing or chunking changes what chunks a file yields:
 # the manifest records it, and files chunked by another version are re-chunked.
-CHUNKER_VERSION = "5"
+CHUNKER_VERSION = "6"
 
 
 @dataclass(frozen=True)
@@ -164,10 +165,25 @@ def _pack(text: str, sections: list[Section], depth: int, target: int) -> list[t
     return out
 
 
-def chunk_document(text: str, source: str, target_chars: int) -> list[Chunk]:
-    """Parse the structure of ``text`` and cut it into chunks that follow its headings."""
+def _at_pages(text: str, spans: list[tuple[int, int, tuple[str, ...]]],
+              page_starts: tuple[int, ...]) -> list[tuple[int, int, tuple[str, ...]]]:
+    """Spans cut where a page begins. Pages are joined with a newline, which also ends a sentence,
+    so a cut there never splits one."""
+    out = []
+    for s, e, path in spans:
+        for cut in [p for p in page_starts if s < p < e] + [e]:
+            piece = _trim(text, s, cut)
+            if piece[0] < piece[1]:
+                out.append((*piece, path))
+            s = cut
+    return out
+
+
+def chunk_document(text: str, source: str, target_chars: int, page_starts: tuple[int, ...] = ()) -> list[Chunk]:
+    """Parse the structure of ``text`` and cut it into chunks that follow its headings (and its pages)."""
     chunks: list[Chunk] = []
-    for s, e, path in _pack(text, parse_sections(text), 0, target_chars):
+    spans = _pack(text, parse_sections(text), 0, target_chars)
+    for s, e, path in _at_pages(text, spans, page_starts) if page_starts else spans:
         if s < e:
             body = text[s:e]
             chunks.append(

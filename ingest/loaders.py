@@ -1,12 +1,13 @@
 """File -> text, with the encoding detected and document structure kept.
 
 Plain text and Markdown arrive as UTF-8, UTF-8 with BOM, or GB18030/GBK.
-Word, HTML, PDF and spreadsheets (and Markdown pipe tables in text files) are turned into text whose headings are
-Markdown ``#`` lines (so text.structure sees them) and whose table rows are
-one line each, every cell labelled with its column header ("年份：2023，金额：50万元。"),
-so a table split across chunks keeps its header. PDFs keep page offsets for
-page-precise citations. A file that is empty, binary, encrypted, scanned or
-corrupt raises :class:`LoadError` with a message naming the file.
+Word (.docx, and .doc/.wps through antiword), HTML, PDF, PowerPoint, OFD, spreadsheets (and Markdown pipe
+tables in text files) are turned into text whose headings are Markdown ``#`` lines (so text.structure sees
+them) and whose table rows are one line each, every cell labelled with its column header
+("年份：2023，金额：50万元。", ingest/tables.py), so a table split across chunks keeps its header. Paged
+formats (PDF, slides, OFD, images) keep page offsets for page-precise citations; scanned PDF pages and
+images are read by OCR (ingest/ocr.py). A file that is empty, binary, encrypted or corrupt raises
+:class:`LoadError` with a message naming the file.
 
 Files are untrusted input (anyone with the admin password can upload), so each
 one is held to limits from settings before and while it is parsed: what an
@@ -22,29 +23,37 @@ import bisect
 import codecs
 import csv
 import io
-import re
 import struct
 import zipfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Iterable, Iterator
+from typing import BinaryIO, Iterator
 
 from charset_normalizer import from_bytes
 
+from ingest.load_error import LoadError, text_too_long
+from ingest.images import read_image
+from ingest.legacy_word import read_legacy_word
+from ingest.ocr import PageProgress
+from ingest.ofd import read_ofd
+from ingest.paged import PagedText
+from ingest.pdf import read_pdf
+from ingest.slides import read_pptx
+from ingest.tables import iter_table_lines, markdown_tables, table_lines
 from settings import Settings, get_settings
 
+# The one list of what ZoneQA reads (discovery, the admin upload and the README's formats table follow it).
 TEXT_SUFFIXES = frozenset({".txt", ".md"})
-ZIP_SUFFIXES = frozenset({".docx", ".xlsx"})
-SUPPORTED_SUFFIXES = TEXT_SUFFIXES | ZIP_SUFFIXES | {".html", ".htm", ".pdf", ".csv"}
+ZIP_SUFFIXES = frozenset({".docx", ".xlsx", ".pptx", ".ofd"})  # zip packages: held to the unpacked-size limit
+IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".tif", ".tiff"})  # read by OCR
+LEGACY_WORD_SUFFIXES = frozenset({".doc", ".wps"})  # Word 97-2003 binary, read by antiword
+SUPPORTED_SUFFIXES = (TEXT_SUFFIXES | ZIP_SUFFIXES | IMAGE_SUFFIXES | LEGACY_WORD_SUFFIXES
+                      | {".html", ".htm", ".pdf", ".csv"})
 _MB = 1024 * 1024
 # Zip members are inflated in steps of this size when checked, so a bomb never sits in memory whole.
 _INFLATE_STEP = 1024 * 1024
 _ZIP_LOCAL_HEADER = struct.Struct("<4s22xHH")  # signature, then name and extra-field lengths at 26
-
-
-class LoadError(Exception):
-    """A file that cannot be turned into text; the message names the file."""
 
 
 @dataclass(frozen=True)
@@ -52,11 +61,13 @@ class LoadedText:
     path: Path
     text: str
     encoding: str
-    page_starts: tuple[int, ...] = ()  # PDF: offset in ``text`` where each page begins
-    warnings: tuple[str, ...] = ()  # loaded, but not all of it (a sheet over a limit), each naming why
+    page_starts: tuple[int, ...] = ()  # paged formats: offset in ``text`` where each page (slide) begins
+    warnings: tuple[str, ...] = ()  # loaded, but not all of it (a sheet over a limit, a doubtful OCR page)
+    ocr_pages: int = 0
+    ocr_seconds: float = 0.0
 
     def page_of(self, offset: int) -> int | None:
-        """1-based page holding ``offset`` (PDF only)."""
+        """1-based page holding ``offset`` (paged formats only)."""
         if not self.page_starts:
             return None
         return bisect.bisect_right(self.page_starts, offset)
@@ -90,44 +101,8 @@ def decode_bytes(data: bytes) -> tuple[str, str]:
     return str(best), best.encoding
 
 
-def table_row_line(header: list[str], row: list[str]) -> str:
-    """One table row as a sentence whose cells carry their column names."""
-    cells = []
-    for i, value in enumerate(row):
-        value = " ".join(str(value).split())
-        if not value:
-            continue
-        name = header[i].strip() if i < len(header) and header[i] and header[i].strip() else f"第{i + 1}列"
-        cells.append(f"{name}：{value}")
-    return "，".join(cells) + "。" if cells else ""
-
-
-def _iter_table_lines(rows: Iterable[Iterable]) -> Iterator[str]:
-    """Row lines of a table whose first non-empty row is the header; streamed, so a large sheet
-    is never held as a whole."""
-    header: list[str] | None = None
-    has_body = False
-    for raw in rows:
-        row = [("" if c is None else str(c)).strip() for c in raw]
-        if not any(row):
-            continue
-        if header is None:
-            header = row
-            continue
-        has_body = True
-        line = table_row_line(header, row)
-        if line:
-            yield line
-    if header is not None and not has_body:
-        yield "，".join(c for c in header if c) + "。"
-
-
-def _table_lines(rows: Iterable[Iterable]) -> list[str]:
-    return list(_iter_table_lines(rows))
-
-
 def _text_too_long(path: Path, limit: int) -> LoadError:
-    return LoadError(f"{path.name}: 提取出的文字超过 {limit} 个字符的上限（ZONEQA_MAX_TEXT_CHARS），已跳过")
+    return text_too_long(path.name, limit)
 
 
 def _inflated_size(raw: BinaryIO, info: zipfile.ZipInfo, budget: int) -> int:
@@ -183,49 +158,6 @@ def check_zip_limits(path: Path, limit_mb: int) -> None:
                                 f"（可能是压缩炸弹），已跳过")
 
 
-# GitHub-flavoured Markdown pipe tables: a header row, a delimiter row (|---|:--:|), body rows.
-_PIPE_ROW = re.compile(r"^\s*\|?.*\|.*$")
-_PIPE_DELIMITER = re.compile(r"^\s*\|?\s*:?-+:?\s*(?:\|\s*:?-+:?\s*)*\|?\s*$")
-_UNESCAPED_PIPE = re.compile(r"(?<!\\)\|")
-
-
-def _pipe_cells(line: str) -> list[str]:
-    """The cells of one pipe-table row (outer pipes optional, ``\\|`` is a literal pipe)."""
-    inner = line.strip()
-    if inner.startswith("|"):
-        inner = inner[1:]
-    if inner.endswith("|") and not inner.endswith("\\|"):
-        inner = inner[:-1]
-    return [cell.strip().replace("\\|", "|") for cell in _UNESCAPED_PIPE.split(inner)]
-
-
-def markdown_tables(text: str) -> str:
-    """Rewrite Markdown pipe tables as one line per data row, every cell labelled by its column.
-
-    The same treatment as Word, HTML and spreadsheet tables (:func:`_table_lines`): the delimiter
-    row is dropped, and "| 1 | 国内发明专利授权 | 每件8000元 |" under "| 序号 | 资助事项 | 标准 |"
-    becomes "序号：1，资助事项：国内发明专利授权，标准：每件8000元。". Lines that are not part of a
-    table (a header row followed by a delimiter row with as many cells) are left as they are.
-    """
-    lines = text.split("\n")
-    out: list[str] = []
-    i = 0
-    while i < len(lines):
-        line = lines[i]
-        if (i + 1 < len(lines) and "|" in line and _PIPE_ROW.match(line) and _PIPE_DELIMITER.match(lines[i + 1])
-                and "|" in lines[i + 1] and len(_pipe_cells(lines[i + 1])) == len(_pipe_cells(line))):
-            rows = [_pipe_cells(line)]
-            i += 2
-            while i < len(lines) and lines[i].strip() and "|" in lines[i]:
-                rows.append(_pipe_cells(lines[i]))
-                i += 1
-            out += _table_lines(rows)
-            continue
-        out.append(line)
-        i += 1
-    return "\n".join(out)
-
-
 def _docx(path: Path, max_chars: int) -> str:
     import docx
 
@@ -278,7 +210,7 @@ def _docx_block(block, document, styles: dict[str | None, str], lines: list[str]
             lines.append(text)
     elif tag == "tbl":
         table = Table(block, document)
-        lines += _table_lines([[cell.text for cell in row.cells] for row in table.rows])
+        lines += table_lines([[cell.text for cell in row.cells] for row in table.rows])
 
 
 def _html(data: bytes) -> str:
@@ -294,7 +226,7 @@ def _html(data: bytes) -> str:
             continue  # already taken with its container
         if el.name == "table":
             if el.find_parent("table") is None:
-                lines += _table_lines([[c.get_text(" ", strip=True) for c in tr.find_all(["th", "td"])]
+                lines += table_lines([[c.get_text(" ", strip=True) for c in tr.find_all(["th", "td"])]
                                        for tr in el.find_all("tr")])
         elif el.name[0] == "h":
             text = el.get_text(" ", strip=True)
@@ -305,38 +237,6 @@ def _html(data: bytes) -> str:
             if text:
                 lines.append(text)
     return "\n".join(lines)
-
-
-def _pdf(path: Path, max_chars: int) -> tuple[str, tuple[int, ...]]:
-    from pypdf import PasswordType, PdfReader
-    from pypdf.errors import DependencyError, PdfReadError
-
-    try:
-        reader = PdfReader(str(path))
-        # Many PDFs are "encrypted" only to carry permission flags, with an empty user password:
-        # any viewer opens them without asking, so we read them too.
-        if reader.is_encrypted and reader.decrypt("") == PasswordType.NOT_DECRYPTED:
-            raise LoadError(f"{path.name}: PDF 已加密，需要密码才能打开，已跳过")
-        pages: list[str] = []
-        chars = 0
-        for page in reader.pages:
-            pages.append(page.extract_text() or "")
-            chars += len(pages[-1])
-            if chars > max_chars:
-                raise _text_too_long(path, max_chars)
-    except LoadError:
-        raise
-    except DependencyError as exc:  # AES encryption needs the optional cryptography package
-        raise LoadError(f"{path.name}: PDF 的加密方式需要安装 cryptography 才能读取，已跳过") from exc
-    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
-        raise LoadError(f"{path.name}: PDF 文件已损坏或无法解析（{type(exc).__name__}），已跳过") from exc
-    if not "".join(pages).strip():
-        raise LoadError(f"{path.name}: PDF 没有文字层（可能是扫描件），需要先做 OCR，已跳过")
-    text, starts = "", []
-    for page in pages:
-        starts.append(len(text))
-        text += page.strip() + "\n"
-    return text, tuple(starts)
 
 
 def _sheet_cells(sheet) -> Iterator[tuple[int, int, object]]:
@@ -432,7 +332,7 @@ def _xlsx(path: Path, s: Settings) -> tuple[str, list[str]]:
         for sheet in book.worksheets:
             notes: list[str] = []
             table: list[str] = []
-            for line in _iter_table_lines(_sheet_rows(sheet, s, notes)):
+            for line in iter_table_lines(_sheet_rows(sheet, s, notes)):
                 chars += len(line) + 1
                 if chars > s.max_text_chars:
                     raise _text_too_long(path, s.max_text_chars)
@@ -449,11 +349,25 @@ def _xlsx(path: Path, s: Settings) -> tuple[str, list[str]]:
 
 def _csv(data: bytes) -> str:
     text, _ = decode_bytes(data)
-    return "\n".join(_table_lines(list(csv.reader(io.StringIO(text)))))
+    return "\n".join(table_lines(list(csv.reader(io.StringIO(text)))))
 
 
-def load_text(path: Path, settings: Settings | None = None) -> LoadedText:
-    """Read a supported file as text with normalised line endings (and page offsets for PDFs)."""
+def _paged(path: Path, suffix: str, s: Settings, on_ocr_page: PageProgress | None) -> PagedText:
+    if suffix == ".pdf":
+        return read_pdf(path, s, on_ocr_page)
+    if suffix in IMAGE_SUFFIXES:
+        return read_image(path, s, on_ocr_page)
+    if suffix == ".pptx":
+        return read_pptx(path, s.max_text_chars)
+    return read_ofd(path, s.max_text_chars)
+
+
+def load_text(path: Path, settings: Settings | None = None,
+              on_ocr_page: PageProgress | None = None) -> LoadedText:
+    """Read a supported file as text with normalised line endings (and page offsets for paged formats).
+
+    ``on_ocr_page`` is told of every page read by OCR (pages done, pages to do), for a progress bar.
+    """
     s = settings or get_settings()
     try:
         data = path.read_bytes()
@@ -462,9 +376,10 @@ def load_text(path: Path, settings: Settings | None = None) -> LoadedText:
     if not data.strip():
         raise LoadError(f"{path.name}: 文件为空，已跳过")
     suffix = path.suffix.lower()
-    pages: tuple[int, ...] = ()
     encoding = "binary"
     warnings: list[str] = []
+    paged = PagedText([])
+    pages: tuple[int, ...] = ()
     try:
         if suffix in ZIP_SUFFIXES:
             check_zip_limits(path, s.max_unzipped_mb)
@@ -477,12 +392,16 @@ def load_text(path: Path, settings: Settings | None = None) -> LoadedText:
             text = _html(data)
         elif suffix == ".csv":
             text = _csv(data)
-        elif suffix == ".pdf":
-            text, pages = _pdf(path, s.max_text_chars)
+        elif suffix in (".pdf", ".pptx", ".ofd") or suffix in IMAGE_SUFFIXES:
+            paged = _paged(path, suffix, s, on_ocr_page)
+            text, pages = paged.joined()
+            warnings = list(paged.warnings)
         elif suffix == ".docx":
             text = _docx(path, s.max_text_chars)
         elif suffix == ".xlsx":
             text, warnings = _xlsx(path, s)
+        elif suffix in LEGACY_WORD_SUFFIXES:
+            text = read_legacy_word(path)
         else:
             raise LoadError(f"{path.name}: 不支持的文件类型 {suffix}")
     except LoadError:
@@ -496,4 +415,5 @@ def load_text(path: Path, settings: Settings | None = None) -> LoadedText:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if not text.strip():
         raise LoadError(f"{path.name}: 文件没有文字内容，已跳过")
-    return LoadedText(path=path, text=text, encoding=encoding, page_starts=pages, warnings=tuple(warnings))
+    return LoadedText(path=path, text=text, encoding=encoding, page_starts=pages, warnings=tuple(warnings),
+                      ocr_pages=paged.ocr_pages, ocr_seconds=paged.ocr_seconds)

@@ -50,6 +50,8 @@ class IngestReport:
     chunks_total: int = 0
     skipped: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)  # ingested, but worth knowing: slow or truncated files
+    ocr_pages: int = 0  # scanned PDF pages and images read by OCR (part of the parse phase)
+    ocr_seconds: float = 0.0
     seconds: float = 0.0
     timer: PhaseTimer = field(default_factory=PhaseTimer)
 
@@ -79,6 +81,9 @@ class IngestReport:
             line += (f"（向量化 {self.chunks_written / self.embed_seconds:.1f} 片段/秒；解析 {self.parse_seconds:.1f} 秒，"
                      f"分词 {self.tokenize_seconds:.1f} 秒，向量化 {self.embed_seconds:.1f} 秒，"
                      f"写入 {self.write_seconds:.1f} 秒）")
+        if self.ocr_pages:
+            line += (f"；OCR {self.ocr_pages} 页，用时 {self.ocr_seconds:.1f} 秒"
+                     f"（{self.ocr_pages / max(self.ocr_seconds, 1e-9):.2f} 页/秒）")
         # The admin tab and the CLI both show this summary, so warnings ride along with it.
         return "\n".join([line] + [f"注意：{w}" for w in self.warnings])
 
@@ -115,6 +120,8 @@ class SyncPlan:
     unreadable: list[str] = field(default_factory=list)  # messages: files that could not even be read
     warnings: list[str] = field(default_factory=list)  # loaded with a caveat (truncated sheet, slow to embed)
     unchanged: int = 0
+    ocr_pages: int = 0
+    ocr_seconds: float = 0.0
 
 
 def embedding_text(title: str, chunk: Chunk) -> str:
@@ -161,7 +168,7 @@ def chunker_id(s: Settings) -> str:
 
 
 def plan_sync(sources: list[SourceFile], roots: list[Path], manifest: Manifest, s: Settings,
-              trust_manifest: bool, timer: PhaseTimer) -> SyncPlan:
+              trust_manifest: bool, timer: PhaseTimer, progress: bool = False) -> SyncPlan:
     """Sort the files into gone / changed / unchanged / skipped; parse and chunk the changed ones."""
     model_id, chunker = model_id_for(s.embedding), chunker_id(s)
     current = {sf.source for sf in sources}
@@ -171,12 +178,30 @@ def plan_sync(sources: list[SourceFile], roots: list[Path], manifest: Manifest, 
                  if src not in current and is_under(entry.get("path", ""), roots)]
     with timer.phase("parse"):
         for sf in sources:
-            _plan_file(sf, manifest, model_id, chunker, s, trust_manifest, plan)
+            _plan_file(sf, manifest, model_id, chunker, s, trust_manifest, plan, progress)
     return plan
 
 
+class _OcrBar:
+    """A progress bar for one file's OCR pages, drawn from the first page on (most files have none)."""
+
+    def __init__(self, source: str, enabled: bool) -> None:
+        self.source, self.enabled, self.bar = source, enabled, None
+
+    def __call__(self, done: int, total: int) -> None:
+        if not self.enabled:
+            return
+        if self.bar is None:
+            self.bar = tqdm(total=total, unit="页", desc=f"OCR {self.source}")
+        self.bar.update(done - self.bar.n)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
 def _plan_file(sf: SourceFile, manifest: Manifest, model_id: str, chunker: str, s: Settings,
-               trust_manifest: bool, plan: SyncPlan) -> None:
+               trust_manifest: bool, plan: SyncPlan, progress: bool = False) -> None:
     try:
         raw = sf.path.read_bytes()
     except OSError as exc:
@@ -187,17 +212,22 @@ def _plan_file(sf: SourceFile, manifest: Manifest, model_id: str, chunker: str, 
         plan.unchanged += 1
         return
     known = sf.source in manifest.files
+    bar = _OcrBar(sf.source, progress)
     try:
-        loaded = load_text(sf.path, s)
+        loaded = load_text(sf.path, s, on_ocr_page=bar)
     except LoadError as exc:
         plan.skipped.append(SkippedFile(sf, file_hash, str(exc), known))
         return
+    finally:
+        bar.close()
+    plan.ocr_pages += loaded.ocr_pages
+    plan.ocr_seconds += loaded.ocr_seconds
     # Said now, before hours of embedding, and kept for the report the admin tab shows.
     slow = slow_file_warning(sf.source, len(loaded.text), s)
     for warning in [*loaded.warnings, *([slow] if slow else [])]:
         log.warning("%s", warning)
         plan.warnings.append(warning)
-    chunks = chunk_document(loaded.text, sf.source, s.chunk_chars)
+    chunks = chunk_document(loaded.text, sf.source, s.chunk_chars, loaded.page_starts)
     pages = {c.id: loaded.page_of(c.start) for c in chunks} if loaded.page_starts else {}
     # A file the manifest knows (changed, or left pending by a crash) may have chunks to remove;
     # without a trustworthy manifest any file may.
@@ -327,8 +357,9 @@ def sync_knowledge_base(paths: Iterable[Path] | None = None, kb: str | None = No
     trust_manifest = bool(manifest.files) or store.count() == 0
     sources = discover(roots)
     report.files_seen = len(sources)
-    plan = plan_sync(sources, roots, manifest, s, trust_manifest, report.timer)
+    plan = plan_sync(sources, roots, manifest, s, trust_manifest, report.timer, progress)
     report.files_unchanged = plan.unchanged
+    report.ocr_pages, report.ocr_seconds = plan.ocr_pages, plan.ocr_seconds
     report.skipped += plan.unreadable
     report.warnings += plan.warnings
 

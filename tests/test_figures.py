@@ -94,3 +94,61 @@ def test_cli_json_and_no_match(corpus_kb):
     assert {"metric", "value", "unit", "qualifier", "period", "section", "source", "sentence", "masked"} <= set(rows[0])
     none = run_cli("-m", "retrieval.figures", "地铁", env=env)
     assert none.returncode == 0 and "没有找到" in none.stdout
+
+
+def test_a_table_row_names_each_figure_by_its_row_and_column():
+    row = "人才类别：C类人才，购房补贴：60万元，租房补贴：每月2000元，安家补贴：10万元。"
+    got = [(f.metric, f.value, f.unit, f.qualifier, row[f.start:f.end]) for f in extract_sentence(row, "二、补贴标准")]
+    assert got == [("C类人才 · 购房补贴", "60", "万元", "", "60万元"),
+                   ("C类人才 · 租房补贴", "2000", "元", "每月", "2000元"),
+                   ("C类人才 · 安家补贴", "10", "万元", "", "10万元")]
+    assert all(f.year == "" for f in extract_sentence(row))  # 每月2000元 names no year
+
+
+def test_a_table_header_gives_the_period_and_the_unit():
+    periods = extract_sentence("项目：地区生产总值，2023年上半年：四百五十亿元，2024年上半年：451.9亿元。")
+    assert [(f.metric, f.period, f.year, f.value) for f in periods] == [
+        ("地区生产总值", "2023年上半年", "2023", "四百五十"), ("地区生产总值", "2024年上半年", "2024", "451.9")]
+    units = extract_sentence("序号：3，项目：场地补贴，金额（万元）：30。")
+    assert [(f.metric, f.value, f.unit) for f in units] == [("场地补贴 · 金额", "30", "万元")]
+    ordinal = extract_sentence("指标：第1项指标，完成值：2亿元，备注：有效期内奖励一次。")
+    assert [(f.metric, f.value) for f in ordinal] == [("第1项指标 · 完成值", "2")]
+
+
+def test_prose_with_a_colon_is_not_taken_for_a_table_row():
+    assert extract_sentence("申请材料：营业执照，税务登记证。") == []
+    rows = extract_sentence("主要指标：地区生产总值增长8%，工业增加值增长10%。")
+    assert [r.value for r in rows] == ["8", "10"]
+
+
+def test_a_figure_matches_by_its_own_clause_not_its_neighbours():
+    roads, pipes, green = extract_sentence("建成道路*条，污水管网*km，绿化面积*万㎡。")
+    assert "道路" in roads.context and "道路" not in pipes.context and "道路" not in green.context
+    started, length = extract_sentence("新启动道路*条，总长*公里。")
+    assert "道路" in length.context  # a one-word metric is said with the clause before it
+    listed = extract_sentence("计划新启动道路*条、建成*条、总长*公里。")
+    assert all("道路" in f.context for f in listed)  # one clause: the road figures belong together
+
+
+def test_numbers_are_normalised_for_sorting_while_the_value_stays_as_written():
+    from text.figures import figure_number
+
+    assert figure_number("60", "万元") == 600_000 and figure_number("0.6", "亿元") == 60_000_000
+    assert figure_number("五十", "亩") == 50 and figure_number("两千", "元") == 2000
+    assert figure_number("1.5-2", "倍") == 1.5 and figure_number("*", "条") is None
+    f = extract_sentence("园区新增用地五十亩。")[0]
+    assert (f.value, f.number) == ("五十", 50.0)
+
+
+def test_lookup_by_value_range_and_order(corpus_kb, monkeypatch):
+    use_env(monkeypatch, ZONEQA_DATA=str(corpus_kb))
+    from retrieval.figures import FigureOrder, FigureQuery, FigureTable
+
+    table = FigureTable("default")
+    ranked = table.search(FigureQuery(order=FigureOrder.VALUE))
+    numbers = [r["number"] for r in ranked if r["number"] is not None]
+    assert numbers and numbers == sorted(numbers, reverse=True)
+    assert all(r["number"] is None for r in ranked[len(numbers):])  # masked figures (no number) last
+    top = numbers[0]
+    assert [r["number"] for r in table.search(FigureQuery(min_number=top))] == [top]
+    assert all(r["number"] <= top / 2 for r in table.search(FigureQuery(max_number=top / 2)))

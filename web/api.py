@@ -10,13 +10,13 @@ import time
 import uuid
 from typing import Any, Iterator
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, Field
 
 from errors import InputError, StoreUnavailableError, TooLongError, UnknownModelError, ZoneQAError
 from retrieval.ask import Assistant
-from retrieval.figures import FigureQuery, FigureTable
+from retrieval.figures import FigureOrder, FigureQuery, FigureTable
 from retrieval.schema import AnswerResult, Delta, Final, StreamEvent
 from store import list_knowledge_bases
 from web.limits import MAX_KEYWORD_CHARS, check_question_length
@@ -90,10 +90,13 @@ def build_router(assistant: Assistant, figures: FigureTables | None = None) -> A
 
     @router.get("/api/figures")
     async def figure_lookup(q: str = "", year: str = "", kind: str = "", unit: str = "", section: str = "",
-                            kb: str | None = None) -> dict[str, Any]:
+                            kb: str | None = None, min_value: float | None = Query(None, alias="min"),
+                            max_value: float | None = Query(None, alias="max"),
+                            sort: FigureOrder = FigureOrder.DOCUMENT) -> dict[str, Any]:
         if len(q) > MAX_KEYWORD_CHARS:
             raise TooLongError(f"关键词过长，请精简到 {MAX_KEYWORD_CHARS} 字以内。")
-        rows = await asyncio.to_thread(figures.search, kb, FigureQuery(q, year, kind, unit, section))
+        query = FigureQuery(q, year, kind, unit, section, min_value, max_value, sort)
+        rows = await asyncio.to_thread(figures.search, kb, query)
         return {"query": q, "count": len(rows), "rows": rows}
 
     @router.get("/api/health")

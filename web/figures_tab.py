@@ -15,7 +15,7 @@ from typing import Any
 import gradio as gr
 
 from errors import ZoneQAError
-from retrieval.figures import FigureQuery
+from retrieval.figures import FigureOrder, FigureQuery
 from web.api import FigureTables
 from web.chat import knowledge_base_choices
 from web.limits import MAX_KEYWORD_CHARS
@@ -23,6 +23,7 @@ from web.limits import MAX_KEYWORD_CHARS
 # 指标, 数值 and 期间 first: on a phone they are what shows before the table scrolls sideways.
 HEADERS = ["指标", "数值", "期间", "单位", "限定", "章节", "来源"]
 ALL = "全部"
+ORDERS = {"原文顺序": FigureOrder.DOCUMENT, "数值从大到小": FigureOrder.VALUE}
 EXPORTS_KEPT = 16  # export folders kept on disk; older ones are deleted as new look-ups come in
 
 
@@ -104,9 +105,10 @@ def build_figures_tab(figures: FigureTables, kbs: list[str], default_kb: str) ->
     """The tab's components and events, built inside the caller's Blocks."""
     exports = ExportFolder()
 
-    def lookup(keyword: str, year: str, kind: str, unit: str, section: str, kb: str):
+    def lookup(keyword: str, year: str, kind: str, unit: str, section: str, kb: str, order: str = "原文顺序"):
         query = FigureQuery((keyword or "").strip()[:MAX_KEYWORD_CHARS], "" if year == ALL else year,
-                            "" if kind == ALL else kind, "" if unit == ALL else unit, (section or "").strip())
+                            "" if kind == ALL else kind, "" if unit == ALL else unit, (section or "").strip(),
+                            order=ORDERS.get(order, FigureOrder.DOCUMENT))
         try:
             rows = figures.search(kb or default_kb, query)
         except ZoneQAError as exc:
@@ -122,6 +124,8 @@ def build_figures_tab(figures: FigureTables, kbs: list[str], default_kb: str) ->
         unit = gr.Dropdown([ALL, "亿元", "万元", "%", "家", "个", "所", "条", "人", "亩", "万㎡", "km", "公里"],
                            value=ALL, label="单位", allow_custom_value=True, scale=1)
         section = gr.Textbox(label="章节包含", placeholder="可选", scale=2)
+        # Sorted by value as a number (60万元 above 5000元, 五十 as 50); the value shown stays as written.
+        order = gr.Dropdown(list(ORDERS), value="原文顺序", label="排序", scale=1)
         kb = gr.Dropdown(choices=kbs, value=default_kb, label="知识库", visible=len(kbs) > 1, scale=1)
     search = gr.Button("查询", variant="primary", elem_id="zq-fig-search")
     # Narrow first columns: on a phone 指标, 数值 and 期间 fit the screen, the rest scrolls sideways.
@@ -132,7 +136,7 @@ def build_figures_tab(figures: FigureTables, kbs: list[str], default_kb: str) ->
         xlsx_file = gr.DownloadButton("导出 XLSX", value=None, elem_id="zq-fig-xlsx")
     context = gr.HTML('<div class="zq-empty">输入关键词后点击“查询”，这里显示每条数据所在的原文句子。</div>',
                       elem_id="zq-fig-context")
-    inputs = [keyword, year, kind, unit, section, kb]
+    inputs = [keyword, year, kind, unit, section, kb, order]
     outputs = [table, context, csv_file, xlsx_file]
     search.click(lookup, inputs, outputs, api_name="figures")
     gr.on(None, lambda: knowledge_base_choices(figures.settings, default_kb), None, kb, api_visibility="private")
