@@ -16,12 +16,11 @@ import re
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
-from retrieval.answerability import AnswerabilityModel, Signals, fitted_model
 from retrieval.hybrid import Passage, SearchResult, coverage
 from retrieval.schema import AnswerResult, Citation, RankedPassage, Refusal
 from retrieval.tunables import DEFAULT, AnswerWeights
 from text.figures import FIGURE, extract_sentence
-from text.normalize import general_rarity, match_key, normalize_text, passage_search_text
+from text.normalize import match_key, normalize_text, passage_search_text
 from text.questions import Asked, asked, names_year, supplies
 from text.sentences import sentence_spans
 from text.structure import Section, parse_sections
@@ -407,41 +406,6 @@ def _topic_found(result: SearchResult, found_text: str) -> str:
     return max(found, key=lambda t: result.term_weights.get(t, 0.0), default="")
 
 
-def _quoted_context(chosen: list[_Candidate]) -> str:
-    """The quote with the headings it stands under (title, section, item heading), normalised."""
-    return " ".join(normalize_text(f"{c.passage.title} {c.passage.section}")
-                    + _item_headings(parse_sections(c.passage.text), c.end - 1) + " " + normalize_text(c.text)
-                    for c in chosen)
-
-
-def _absent_terms(result: SearchResult, said: str) -> list[str]:
-    """The question's words that ``said`` holds neither as written, nor as a synonym or stand-in."""
-    return [t for t in result.query_terms
-            if coverage([t], {t: 1.0}, said, {t: result.alternatives[t]} if t in result.alternatives else None) == 0]
-
-
-def quote_signals(result: SearchResult, chosen: list[_Candidate]) -> Signals:
-    """The signals retrieval.answerability weighs for a quote the rules let through."""
-    said = _quoted_context(chosen)
-    weights = result.term_weights
-    total = sum(weights.get(t, 0.0) for t in result.query_terms) or 1.0
-    absent = _absent_terms(result, said)
-    wanted = asked(result.normalized)
-    n_terms = max(len(result.query_terms), 1)
-    best = chosen[0]
-    return Signals(
-        relevance=max((p.relevance for p in result.passages), default=0.0),
-        sentence=best.score,
-        own=best.own,
-        quote=coverage(result.query_terms, weights, said, result.alternatives),
-        absent=sum(weights.get(t, 0.0) for t in absent) / total,
-        absent_rarity=max((general_rarity(t) for t in absent), default=0.0),
-        unknown=sum(t in result.unknown for t in result.query_terms) / n_terms,
-        checked=float(wanted.checked),
-        english=float(not result.chinese),
-    )
-
-
 def _partial_refusal(result: SearchResult, chosen: list[_Candidate], passages: list[RankedPassage],
                      missing: str) -> AnswerResult:
     """Refuse, saying what was found and what was not, when the quote lacks what is asked:
@@ -473,15 +437,6 @@ def choose_quote(result: SearchResult, weights: AnswerWeights = DEFAULT.answer) 
     return Quote(chosen, _missing(result, chosen, asked(result.normalized)) if chosen else "")
 
 
-def _unsupported(result: SearchResult, chosen: list[_Candidate]) -> str:
-    """How a quote the model judged no answer is refused: by the most specific question word it lacks."""
-    absent = _absent_terms(result, _quoted_context(chosen))
-    if not absent:
-        return ""
-    word = max(absent, key=lambda t: (general_rarity(t), result.term_weights.get(t, 0.0)))
-    return f"“{word}”" if result.chinese else word
-
-
 def refusal_text(result: SearchResult) -> str:
     """What a refused question is told, by the reason it was refused."""
     if not result.chinese:
@@ -491,11 +446,8 @@ def refusal_text(result: SearchResult) -> str:
     return REFUSAL
 
 
-def compose_answer(result: SearchResult, weights: AnswerWeights = DEFAULT.answer,
-                   model: AnswerabilityModel | None = None) -> AnswerResult:
-    """Turn a search result into the answer: quoted sentences with [n] markers and citations.
-
-    ``model`` (the fitted one by default) decides whether a quote the rules let through answers."""
+def compose_answer(result: SearchResult, weights: AnswerWeights = DEFAULT.answer) -> AnswerResult:
+    """Turn a search result into the answer: quoted sentences with [n] markers and citations."""
     passages = [RankedPassage(p.rank, p.source, p.section, p.text, p.score) for p in result.passages]
     english = not result.chinese
     if result.refusal is not None:
@@ -507,8 +459,6 @@ def compose_answer(result: SearchResult, weights: AnswerWeights = DEFAULT.answer
         return AnswerResult(result.question, refusal_text(result), True, [], passages, refusal=Refusal.NOTHING_RELEVANT)
     if quote.missing:
         return _partial_refusal(result, chosen, passages, quote.missing)
-    if not (model or fitted_model()).answers(quote_signals(result, chosen)):
-        return _partial_refusal(result, chosen, passages, _unsupported(result, chosen))
     citations: dict[str, Citation] = {}
     parts: list[str] = []
     for c in chosen:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import math
 import re
 import unicodedata
 from functools import lru_cache
@@ -85,18 +84,6 @@ def dictionary_word(word: str) -> bool:
     tokenizer = _tokenizer()
     tokenizer.check_initialized()
     return tokenizer.FREQ.get(word, 0) > 0
-
-
-def general_rarity(word: str) -> float:
-    """How rare ``word`` is in Chinese at large, 0 (everyday) .. 1 (in no dictionary): the negative
-    log of its share of jieba's dictionary counts, scaled by the largest such value.
-
-    A question word the knowledge base lacks may be everyday speech the documents put otherwise
-    (老板, 厂子) or a specific thing they do not cover (实用新型, 博士后); rarity in general
-    Chinese is one signal of which (retrieval.answerability weighs it with the others)."""
-    tokenizer = _tokenizer()
-    tokenizer.check_initialized()
-    return math.log(tokenizer.total / (tokenizer.FREQ.get(word, 0) + 1)) / math.log(tokenizer.total)
 
 
 def _content(tokens) -> list[str]:
