@@ -95,7 +95,7 @@ def test_browser_evaluation_tab_runs_an_xlsx_set_and_compares_two_runs(admin_ser
             page.locator("#zq-eval-xlsx").click()
         info.value.save_as(tmp_path / "results.xlsx")
 
-        page.locator("#zq-eval-file button[aria-label='Clear']").first.click()
+        page.locator("#zq-eval-file button[aria-label='清空']").first.click()
         _run_set(page, set_b, "浏览器B")
         assert "浏览器A" in page.locator("#zq-eval-run-a").inner_text() or \
             "浏览器A" in page.locator("#zq-eval-run-a input").first.input_value()

@@ -357,7 +357,7 @@ def test_figure_exports_hold_no_live_formula_and_temp_folders_stay_bounded(app):
     from web.figures_tab import EXPORTS_KEPT
 
     client = app.session()
-    event, stream = api_call(client, "figures", ["道路", "全部", "全部", "全部", "", "default"])
+    event, stream = api_call(client, "figures", ["道路", "全部", "全部", "全部", "", "default", "原文顺序"])
     assert event == "complete", stream
     table, _, csv_file, xlsx_file = json.loads(stream.strip().splitlines()[-1][len("data:"):])
     assert any("新建道路" in row[0] for row in table["data"]), table  # the row of the =HYPERLINK line
@@ -373,7 +373,7 @@ def test_figure_exports_hold_no_live_formula_and_temp_folders_stay_bounded(app):
     assert any(str(c.value).startswith("=HYPERLINK(") and c.data_type == "s" for c in xlsx_cells)
 
     for _ in range(EXPORTS_KEPT + 8):
-        assert api_call(client, "figures", ["道路", "全部", "全部", "全部", "", "default"])[0] == "complete"
+        assert api_call(client, "figures", ["道路", "全部", "全部", "全部", "", "default", "原文顺序"])[0] == "complete"
     exports = [p for p in app.tmp.glob("zoneqa-exports-*/*") if p.is_dir()]
     assert 0 < len(exports) <= EXPORTS_KEPT
 

@@ -215,7 +215,7 @@ def test_browser_phone_layout(viewer_app, tmp_path):
         too_wide = page.evaluate("""() => [...document.querySelectorAll('body *')].filter((el) => {
             const r = el.getBoundingClientRect();
             return r.width > 0 && r.height > 0 && (r.right > window.innerWidth + 1 || r.left < -1);
-          }).map((el) => `${el.tagName}#${el.id}.${el.className}`).slice(0, 10)""")
+          }).map((el) => `${el.tagName}#${el.id}.${el.className} ${(el.innerText || '').slice(0, 20)} @${Math.round(el.getBoundingClientRect().left)}..${Math.round(el.getBoundingClientRect().right)}`).slice(0, 10)""")
         assert too_wide == []
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
         tops = page.evaluate("['#zq-chat', '#zq-sources', '#zq-input'].map(s => document.querySelector(s).getBoundingClientRect().top)")

@@ -51,6 +51,8 @@ a.zq-turn-sources{font-size:.8em;margin-left:4px}
   #zq-chat{height:auto !important;min-height:200px;max-height:60vh}  /* a phone: no empty 520 px box */
   #zq-chat .placeholder-content{padding-top:40px}  /* below the 对话 label, not under it */
   #zq-sources{max-height:none}
+  /* Five tabs do not fit a phone's width: they wrap to a second row instead of running off the screen. */
+  .tab-container{flex-wrap:wrap !important;height:auto !important}
 }
 .zq-figure{padding:6px 0;border-bottom:1px solid var(--border-color-primary);line-height:1.7}
 """

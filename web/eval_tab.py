@@ -164,7 +164,7 @@ class EvaluationTab:
         self.runner = runner
         self.settings = runner.settings
         self.default_kb = default_kb
-        self.exports = ExportFolder()
+        self.exports = ExportFolder(prefix="zoneqa-eval-downloads-")
 
     def start(self, upload: str | None, kb: str | None, name: str | None):
         """Returns (job id, status HTML, details placeholder, timer update)."""

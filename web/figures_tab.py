@@ -62,9 +62,9 @@ class ExportFolder:
     """Where this app writes 数据速查 exports: one temp folder, removed at exit, holding the newest
     ``keep`` exports only (Gradio copies each into its own cache as soon as the look-up returns)."""
 
-    def __init__(self, keep: int = EXPORTS_KEPT) -> None:
+    def __init__(self, keep: int = EXPORTS_KEPT, prefix: str = "zoneqa-exports-") -> None:
         self.keep = keep
-        self.root = Path(tempfile.mkdtemp(prefix="zoneqa-exports-"))
+        self.root = Path(tempfile.mkdtemp(prefix=prefix))
         self._lock = threading.Lock()
         self._made: deque[Path] = deque()
         atexit.register(shutil.rmtree, self.root, True)
