@@ -93,6 +93,24 @@ def run_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 300)
                           text=True, timeout=timeout)
 
 
+def ask_cli(data: Path, question: str, kb: str) -> dict:
+    """``python -m retrieval.ask QUESTION --kb KB --json`` against data dir ``data``: the answer JSON."""
+    r = run_cli("-m", "retrieval.ask", question, "--kb", kb, "--json", env={"ZONEQA_DATA": str(data)})
+    assert r.returncode == 0, r.stderr
+    return json.loads(r.stdout)
+
+
+def write_xlsx(path: Path, rows: list) -> Path:
+    """A one-sheet workbook holding ``rows`` (real openpyxl file)."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    for row in rows:
+        book.active.append(row)
+    book.save(path)
+    return path
+
+
 def copy_corpus(dest: Path) -> Path:
     dest.mkdir(parents=True, exist_ok=True)
     for f in CORPUS.iterdir():

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from ingest.loaders import SUPPORTED_SUFFIXES, LoadError, load_text
-from tests.conftest import run_cli, use_env
+from tests.conftest import ask_cli, run_cli, use_env
 
 FONT = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
 TALENT_ROWS = [["人才类别", "购房补贴", "租房补贴", "安家补贴"], ["A类人才", "100万元", "每月5000元", "30万元"],
@@ -342,9 +342,7 @@ def formats_kb(tmp_path_factory):
 
 
 def _ask(data: Path, question: str) -> dict:
-    r = run_cli("-m", "retrieval.ask", question, "--kb", "docformats", "--json", env={"ZONEQA_DATA": str(data)})
-    assert r.returncode == 0, r.stderr
-    return json.loads(r.stdout)
+    return ask_cli(data, question, "docformats")
 
 
 @pytest.mark.slow

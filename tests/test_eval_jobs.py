@@ -10,7 +10,7 @@ import pytest
 
 from errors import BusyError, QuestionError
 from evaluation.question_sets import read_question_set
-from tests.conftest import CORPUS, knowledge_base_in, run_cli, use_env
+from tests.conftest import CORPUS, knowledge_base_in, run_cli, use_env, write_xlsx
 
 HEADER = ["编号", "问题", "答案", "依据", "可回答", "类型", "语言"]
 ROWS = [
@@ -20,19 +20,11 @@ ROWS = [
 PATENT_Q = "国家专利审查协作分中心有多少专业人才？"
 
 
-def _xlsx(path, rows):
-    book = openpyxl.Workbook()
-    for row in rows:
-        book.active.append(row)
-    book.save(path)
-    return path
-
-
 def test_background_job_reports_progress_and_saves_a_run(assistant, corpus_kb, tmp_path):
     from evaluation.jobs import EvaluationRunner, JobState
 
     runner = EvaluationRunner(assistant)
-    qset = read_question_set(_xlsx(tmp_path / "后台.xlsx", [HEADER, *ROWS]))
+    qset = read_question_set(write_xlsx(tmp_path / "后台.xlsx", [HEADER, *ROWS]))
     job = runner.submit(qset, "default", "后台任务")
     assert job.wait(120)
     assert (job.state, job.done, job.total, job.error) == (JobState.DONE, 2, 2, None)
@@ -53,7 +45,7 @@ def test_jobs_queue_behind_each_other_and_can_be_cancelled(assistant, tmp_path):
 
     runner = EvaluationRunner(assistant, workers=1, max_queued=1)
     many = [HEADER] + [[f"q{i}", PATENT_Q, "专业人才近*人", "", "是", "", ""] for i in range(300)]
-    qset = read_question_set(_xlsx(tmp_path / "大.xlsx", many))
+    qset = read_question_set(write_xlsx(tmp_path / "大.xlsx", many))
     first, second = runner.submit(qset, "default", "一"), runner.submit(qset, "default", "二")
     with pytest.raises(BusyError):
         runner.submit(qset, "default", "三")
@@ -115,7 +107,7 @@ def test_cli_evaluates_an_xlsx_set_against_a_kb_by_name(tmp_path):
     with knowledge_base_in(data, CORPUS, "policy") as report:
         assert report.chunks_total > 10
     rows = [HEADER, *ROWS, ["a3", "道路建设有什么计划？", "", "", "也许", "", ""]]
-    questions = _xlsx(tmp_path / "set.xlsx", rows)
+    questions = write_xlsx(tmp_path / "set.xlsx", rows)
     out = tmp_path / "run"
     r = run_cli("-m", "evaluation", str(questions), "--kb", "policy", "--out", str(out),
                 env={"ZONEQA_DATA": str(data)})

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 
 from ingest.loaders import LoadError, load_text
-from tests.conftest import run_cli
+from tests.conftest import ask_cli, run_cli
 
 FONT = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
 
@@ -83,9 +82,7 @@ def formats_kb(tmp_path_factory):
 
 
 def _ask(data: Path, question: str) -> dict:
-    r = run_cli("-m", "retrieval.ask", question, "--kb", "formats", "--json", env={"ZONEQA_DATA": str(data)})
-    assert r.returncode == 0, r.stderr
-    return json.loads(r.stdout)
+    return ask_cli(data, question, "formats")
 
 
 @pytest.mark.slow

@@ -10,7 +10,7 @@ import openpyxl
 import pytest
 
 from evaluation.question_sets import (QuestionSetError, TEMPLATE_ROWS, read_question_set, write_template)
-from tests.conftest import ROOT, run_cli, use_env
+from tests.conftest import ROOT, run_cli, use_env, write_xlsx
 
 HEADER = ["编号", "问题", "答案", "依据", "可回答", "类型", "语言"]
 ROWS = [
@@ -23,14 +23,6 @@ ROWS = [
 def _write_csv(path, rows, encoding):
     with open(path, "w", encoding=encoding, newline="") as f:
         csv.writer(f).writerows(rows)
-    return path
-
-
-def _write_xlsx(path, rows):
-    workbook = openpyxl.Workbook()
-    for row in rows:
-        workbook.active.append(row)
-    workbook.save(path)
     return path
 
 
@@ -60,7 +52,7 @@ def test_xlsx_with_chinese_headers_numbers_and_booleans(tmp_path):
     rows = [HEADER, *ROWS]
     rows[1] = [101, *ROWS[0][1:4], True, "数字", "zh"]  # Excel gives numbers and booleans, not text
     rows[3] = ["a3", ROWS[2][1], None, None, 0, "不可回答", "zh"]
-    qset = read_question_set(_write_xlsx(tmp_path / "题集.xlsx", rows))
+    qset = read_question_set(write_xlsx(tmp_path / "题集.xlsx", rows))
     assert qset.format == "xlsx"
     assert [q.id for q in qset.questions] == ["101", "q2", "a3"]
     assert [q.answerable for q in qset.questions] == [True, True, False]
@@ -187,7 +179,7 @@ def test_saved_runs_record_what_was_evaluated_and_compare(corpus_kb, tmp_path, m
 
     rows_a = [HEADER, [*ROWS[0][:2], "一万二千亿元", *ROWS[0][3:]], ROWS[1], ROWS[2]]
     rows_b = [HEADER, ROWS[0], [ROWS[1][0], ROWS[1][1], "不存在的安置房", *ROWS[1][3:]], ROWS[2]]
-    run_a = _saved_run(tmp_path / "A", _write_xlsx(tmp_path / "a.xlsx", rows_a))
+    run_a = _saved_run(tmp_path / "A", write_xlsx(tmp_path / "a.xlsx", rows_a))
     run_b = _saved_run(tmp_path / "B", _write_csv(tmp_path / "b.csv", rows_b, "gb18030"))
 
     assert sorted(p.name for p in run_a.iterdir()) == ["metrics.json", "question_set.xlsx", "report.md",
