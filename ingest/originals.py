@@ -162,8 +162,11 @@ def _open_page(path: Path, page: int):
 
 def page_scale(width: float, height: float) -> float:
     """PAGE_SCALE, or less for a page so large that it would render to more than MAX_PAGE_PIXELS pixels
-    (``width`` × ``height`` in points are the pixels at scale 1)."""
-    return min(PAGE_SCALE, math.sqrt(MAX_PAGE_PIXELS / max(width * height, 1.0)))
+    (``width`` × ``height`` in points are the pixels at scale 1). PDFium rounds each side up to whole pixels, so
+    the scale is the largest ``s`` with (width·s + 1)(height·s + 1) ≤ MAX_PAGE_PIXELS, not just √(max / area)."""
+    area, sides = max(width * height, 1.0), max(width + height, 1.0)
+    fitting = (math.sqrt(sides * sides + 4 * area * (MAX_PAGE_PIXELS - 1)) - sides) / (2 * area)
+    return min(PAGE_SCALE, fitting)
 
 
 def render_pdf_page(path: Path, page: int) -> bytes:
