@@ -14,10 +14,14 @@ import logging
 import secrets
 import socket
 import sys
+from typing import TYPE_CHECKING
 
 import settings as _settings  # noqa: F401  (sets the offline environment first)
 from errors import ZoneQAError
 from settings import Settings, get_settings, validate_kb_name
+
+if TYPE_CHECKING:
+    from fastapi import Request
 
 log = logging.getLogger("zoneqa")
 
@@ -33,6 +37,14 @@ def _is_loopback(host: str) -> bool:
 
 # Paths that need the login when ZONEQA_AUTH is set: the API, the OpenAI-compatible API and the document viewer.
 PROTECTED_PREFIXES = ("/api/", "/v1/", "/documents/")
+# What the chat's login cookie opens besides the chat: only reading the documents its citations link to (查看原文).
+# The rest of /api/ and /v1/ still needs HTTP Basic or Bearer credentials, so a browser session (and whatever
+# runs in it) cannot call the API.
+VIEWER_PREFIXES = ("/documents/", "/api/documents/")
+
+
+def _opened_by_chat_login(request: Request) -> bool:
+    return request.method == "GET" and request.url.path.startswith(VIEWER_PREFIXES)
 
 
 def _credentials_ok(header: str, auth: tuple[str, str]) -> bool:
@@ -77,7 +89,7 @@ def create_app(s: Settings | None = None, kb: str | None = None):
     app = FastAPIOffline(title="ZoneQA", docs_url="/api/docs", redoc_url=None, static_url="/api/docs-assets")
     install_error_handlers(app)
 
-    mounted = {}  # the Gradio app, mounted below: its login cookie also opens the document viewer
+    mounted = {}  # the Gradio app, mounted below: its login cookie also opens the document viewer (GET only)
     if s.auth:
         @app.middleware("http")
         async def require_credentials(request: Request, call_next):
@@ -85,7 +97,8 @@ def create_app(s: Settings | None = None, kb: str | None = None):
             protected = path.startswith(PROTECTED_PREFIXES) or path == app.openapi_url  # the schema, like /api/docs
             if protected and path != "/api/health":
                 if not (_credentials_ok(request.headers.get("authorization", ""), s.auth)
-                        or gradio_session_user(mounted.get("gradio"), request) is not None):
+                        or (_opened_by_chat_login(request)
+                            and gradio_session_user(mounted.get("gradio"), request) is not None)):
                     return JSONResponse({"error": "需要登录凭据。"}, status_code=401,
                                         headers={"WWW-Authenticate": 'Basic realm="zoneqa"'})
             response = await call_next(request)

@@ -22,6 +22,7 @@ from pathlib import Path
 from ingest.load_error import LoadError, text_too_long
 from ingest.paged import PagedText
 from ingest.ocr import OcrPage, PageProgress, low_confidence_warning, recognise
+from ingest.pdfium_lock import PDFIUM_LOCK
 from ingest.tables import table_row_line
 from settings import Settings
 
@@ -305,17 +306,22 @@ def _text_layer(path: Path, max_chars: int) -> tuple[list[str], list[int]]:
 def _ocr(path: Path, numbers: list[int], on_page: PageProgress | None) -> list[OcrPage]:
     import pypdfium2
 
-    document = pypdfium2.PdfDocument(str(path))
+    with PDFIUM_LOCK:
+        document = pypdfium2.PdfDocument(str(path))
     try:
         results = []
         for done, number in enumerate(numbers, 1):
-            image = document[number - 1].render(scale=RENDER_SCALE).to_pil()
+            with PDFIUM_LOCK:  # only while PDFium renders: OCR of the image runs without it
+                page = document[number - 1]
+                image = page.render(scale=RENDER_SCALE).to_pil()
+                page.close()
             results.append(recognise(image))
             if on_page:
                 on_page(done, len(numbers))
         return results
     finally:
-        document.close()
+        with PDFIUM_LOCK:
+            document.close()
 
 
 def read_pdf(path: Path, s: Settings, on_ocr_page: PageProgress | None = None) -> PagedText:

@@ -87,3 +87,14 @@ def test_web_errors_come_from_errors_py():
     """The chat does not borrow the API's error mapping; both use the one hierarchy."""
     for rel in ("web/chat.py", "web/figures_tab.py", "web/admin_tab.py"):
         assert not [n for n in _imports(ROOT / rel) if n.startswith("web.api.") and "Error" in n], rel
+
+
+def test_pdfium_is_used_only_under_the_one_lock():
+    """PDFium is not thread-safe (pypdfium2's docs): every module that imports pypdfium2 is in ingest/ and takes
+    ingest.pdfium_lock.PDFIUM_LOCK, so the viewer's page rendering and ingestion's OCR rendering never overlap."""
+    users = [p for p in _sources() if _layer(p) not in {"tests", "benchmarks"}
+             and any(n.split(".")[0] == "pypdfium2" for n in _imports(p))]
+    assert {p.relative_to(ROOT).as_posix() for p in users} >= {"ingest/pdf.py", "ingest/originals.py"}
+    for path in users:
+        assert _layer(path) == "ingest" and "ingest.pdfium_lock.PDFIUM_LOCK" in _imports(path), path
+        assert "with PDFIUM_LOCK:" in path.read_text(encoding="utf-8"), path

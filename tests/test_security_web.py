@@ -458,3 +458,53 @@ def test_document_viewer_needs_the_chat_login(app):
     for name in ("..%2Foutside%2Fsecret.txt", quote(str(app.secret), safe=""), "secret.txt"):
         r = logged_in.get(f"/api/documents/default/{name}/original")
         assert r.status_code == 404 and FILE_MARKER not in r.text, name
+
+
+@pytest.mark.slow
+def test_chat_login_opens_only_the_viewer_not_the_api(app):
+    """The chat's cookie reads documents (GET /documents/, /api/documents/) and nothing else: the API and the
+    OpenAI-compatible API still need Basic/Bearer credentials, whatever the method."""
+    logged_in = app.session()
+    assert logged_in.get("/api/documents/default/base.txt").status_code == 200
+    assert logged_in.get(f"/documents/default/base.txt?q={quote('通车里程')}").status_code == 200
+    for method, path, body in (("GET", "/v1/models", None), ("GET", "/api/figures", None),
+                               ("POST", "/api/ask", {"question": "2023年计划建成道路几条？"}),
+                               ("POST", "/api/search", {"question": "2023年计划建成道路几条？"}),
+                               ("POST", "/v1/chat/completions",
+                                {"model": "default", "messages": [{"role": "user", "content": "道路"}]}),
+                               ("POST", "/api/documents/default/base.txt", None)):
+        r = logged_in.request(method, path, json=body)
+        assert r.status_code == 401 and "凭据" in r.json()["error"], (method, path, r.status_code)
+    bearer = {"Authorization": "Bearer " + ":".join(STAFF)}
+    assert httpx.get(f"{app.url}/v1/models", headers=bearer, timeout=30).status_code == 200
+
+
+def test_admin_password_failures_count_in_both_admin_tabs(tmp_path, monkeypatch):
+    """知识库管理 and 命中测试 share one back-off: wrong passwords typed in one tab lock the other too, so a
+    guesser does not get each tab's allowance. The tabs are built by the real build_ui."""
+    import gradio as gr
+
+    from retrieval.ask import Assistant
+    from tests.conftest import use_env
+    from web.admin_tab import AdminActions, AdminError
+    from web.api import FigureTables
+    from web.hit_test_tab import HitTestTab
+    from web.ui import build_ui
+
+    use_env(monkeypatch, ZONEQA_DATA=str(tmp_path / "data"), ZONEQA_ADMIN=":".join(ADMIN),
+            ZONEQA_ADMIN_MAX_FAILURES="3")
+    assistant = Assistant()
+    demo = build_ui(assistant, FigureTables(assistant), ["default"], "default")
+    owners = [getattr(block_fn.fn, "__self__", None) for block_fn in demo.fns.values()]
+    admin = next(o for o in owners if isinstance(o, AdminActions))
+    hit_test = next(o for o in owners if isinstance(o, HitTestTab))
+    request = gr.Request(client={"host": "203.0.113.7"})  # one client typing in both tabs
+
+    for _ in range(2):
+        shown = hit_test.run(ADMIN[0], "guess", "道路", "default", 4, 50, 0.3, request)
+        assert "管理员" in shown and "次数过多" not in shown
+    with pytest.raises(AdminError, match="不正确"):  # the third failure, in the other tab, locks the client out
+        admin.authorize(ADMIN[0], "guess-3", request)
+    with pytest.raises(AdminError, match="次数过多"):  # even the right password waits, in either tab
+        admin.authorize(*ADMIN, request)
+    assert "次数过多" in hit_test.run(*ADMIN, "道路", "default", 4, 50, 0.3, request)

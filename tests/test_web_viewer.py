@@ -3,6 +3,7 @@ labels, and the phone layout. One app serves a copy of corpus/ plus a two-page P
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import urllib.error
@@ -284,3 +285,113 @@ def test_viewer_marks_the_passage_on_the_pdf_page_and_in_the_text(tmp_path, monk
     assert "<mark>园区共有公交线路8条</mark>" in page
     lost = viewer_page(doc, "default", "文件里没有的句子")
     assert "未能在原文中找到引用的段落" in lost and "/page/1.png" in lost and "<mark" not in lost
+
+
+def _viewer_kb(tmp_path, monkeypatch, files: dict[str, Path]):
+    """Settings whose 'default' knowledge base lists ``files`` (source name → file), as ingestion records them."""
+    from tests.conftest import use_env
+
+    use_env(monkeypatch, ZONEQA_DATA=str(tmp_path / "data"))
+    from settings import get_settings
+    from store import Manifest
+    from store.manifest import manifest_path
+
+    s = get_settings()
+    manifest = Manifest(manifest_path(s.kb_dir("default")))
+    for name, path in files.items():
+        manifest.record(name, path.resolve(), "h", "m", "c", 1)
+    manifest.save()
+    return s
+
+
+def _huge_page_pdf(path: Path) -> Path:
+    """One 14400 × 14400 pt page (200 inches, PDF's largest): 21600² pixels at the viewer's usual scale."""
+    import pypdfium2 as pdfium
+
+    pdf = pdfium.PdfDocument.new()
+    pdf.new_page(14400, 14400)
+    pdf.save(str(path))
+    pdf.close()
+    return path
+
+
+def test_document_cache_reads_each_document_once_while_unchanged(tmp_path, monkeypatch):
+    from ingest.originals import DocumentCache
+
+    doc = tmp_path / "a.txt"
+    doc.write_text("一、甲\n内容一。\n", encoding="utf-8")
+    other = tmp_path / "b.txt"
+    other.write_text("一、乙\n内容二。\n", encoding="utf-8")
+    cache = DocumentCache(_viewer_kb(tmp_path, monkeypatch, {"a.txt": doc, "b.txt": other}), maxsize=1)
+    first = cache.get("default", "a.txt")
+    assert cache.get("default", "a.txt") is first and (cache.loads, cache.hits) == (1, 1)
+    doc.write_text("一、甲\n内容一，已修改。\n", encoding="utf-8")  # replaced on disk: read afresh
+    assert "已修改" in cache.get("default", "a.txt").text and cache.loads == 2
+    cache.get("default", "b.txt")  # maxsize 1: a.txt is dropped
+    cache.get("default", "a.txt")
+    assert (cache.loads, cache.hits) == (4, 1)
+
+
+def test_page_images_only_for_pdfs_and_within_the_pixel_cap(tmp_path, monkeypatch):
+    from PIL import Image
+
+    from errors import DocumentMissingError
+    from ingest.originals import MAX_PAGE_PIXELS, render_pdf_page
+
+    note = tmp_path / "a.md"
+    note.write_text("# 甲\n内容。\n", encoding="utf-8")
+    with pytest.raises(DocumentMissingError, match="不是 PDF"):
+        render_pdf_page(note, 1)
+    broken = tmp_path / "broken.pdf"
+    broken.write_bytes(b"%PDF-1.4\n" + b"\x00garbage" * 100)
+    with pytest.raises(DocumentMissingError, match="已损坏或无法渲染"):
+        render_pdf_page(broken, 1)
+    png = render_pdf_page(_huge_page_pdf(tmp_path / "huge.pdf"), 1)
+    width, height = Image.open(io.BytesIO(png)).size
+    assert width * height <= MAX_PAGE_PIXELS and width > 3000 and width == height
+
+
+@pytest.mark.slow
+def test_viewer_over_http_reads_a_document_once_and_pages_only_pdfs(tmp_path, monkeypatch):
+    """The viewer's routes on a real uvicorn server: the page and the JSON of one document read it once, a
+    Markdown file has no page image (404, in Chinese), a huge PDF page comes back within the pixel cap."""
+    import threading
+
+    import uvicorn
+    from fastapi import FastAPI
+    from PIL import Image
+
+    from ingest.originals import MAX_PAGE_PIXELS, DocumentCache
+    from tests.conftest import free_port, wait_for_port
+    from web.api import install_error_handlers
+    from web.viewer import build_viewer_router
+
+    note = tmp_path / "a.md"
+    note.write_text("# 一、甲\n园区共有公交线路8条。\n", encoding="utf-8")
+    s = _viewer_kb(tmp_path, monkeypatch, {"a.md": note, "huge.pdf": _huge_page_pdf(tmp_path / "huge.pdf")})
+    cache = DocumentCache(s)
+    app = FastAPI()
+    install_error_handlers(app)
+    app.include_router(build_viewer_router(s, cache))
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        wait_for_port(port)
+        url = f"http://127.0.0.1:{port}"
+        status, body, _ = _get(f"{url}/documents/default/a.md?q={quote('公交线路8条')}")
+        assert status == 200 and "<mark" in body.decode()
+        status, body, _ = _get(f"{url}/api/documents/default/a.md")
+        assert status == 200 and "公交线路" in json.loads(body)["text"]
+        assert (cache.loads, cache.hits) == (1, 1)
+        status, body, _ = _get(f"{url}/api/documents/default/a.md/page/1.png")
+        assert status == 404 and "不是 PDF" in json.loads(body)["error"]
+        status, body, kind = _get(f"{url}/api/documents/default/huge.pdf/page/1.png")
+        assert status == 200 and kind == "image/png"
+        width, height = Image.open(io.BytesIO(body)).size
+        assert width * height <= MAX_PAGE_PIXELS
+        assert _get(f"{url}/api/documents/default/a.md")[0] == 200  # still serving
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)

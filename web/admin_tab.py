@@ -139,10 +139,10 @@ def _message(kind: str, text: str) -> str:
 class AdminActions:
     """The tab's actions, apart from its layout; each returns (documents table, delete choices, status)."""
 
-    def __init__(self, settings: Settings, default_kb: str) -> None:
+    def __init__(self, settings: Settings, default_kb: str, throttle: LoginThrottle) -> None:
         self.settings = settings
         self.default_kb = default_kb
-        self.throttle = LoginThrottle(settings.admin_max_failures, settings.admin_lockout_s)
+        self.throttle = throttle  # shared with the other admin-password tabs (web.security.admin_login_throttle)
 
     def authorize(self, user: str, password: str, request: gr.Request | None) -> None:
         """The admin credentials, checked behind a per-client back-off on wrong passwords."""
@@ -219,9 +219,9 @@ class AdminActions:
         return (*self.refresh(kb), _message("empty", report.summary()))
 
 
-def build_admin_tab(settings: Settings, default_kb: str) -> None:
+def build_admin_tab(settings: Settings, default_kb: str, throttle: LoginThrottle) -> None:
     """The tab's components and events, built inside the caller's Blocks."""
-    actions = AdminActions(settings, default_kb)
+    actions = AdminActions(settings, default_kb, throttle)
     if settings.admin is None:
         gr.HTML(_message("notice", "未设置管理员凭据（环境变量 ZONEQA_ADMIN=用户名:密码），管理功能已关闭。"))
     with gr.Row():

@@ -63,11 +63,11 @@ def hit_test_html(result: dict[str, Any]) -> str:
 
 
 class HitTestTab:
-    def __init__(self, assistant, default_kb: str) -> None:
+    def __init__(self, assistant, default_kb: str, throttle: LoginThrottle) -> None:
         self.assistant = assistant
         self.settings = assistant.settings
         self.default_kb = default_kb
-        self.throttle = LoginThrottle(self.settings.admin_max_failures, self.settings.admin_lockout_s)
+        self.throttle = throttle  # shared with 知识库管理 (web.security.admin_login_throttle)
 
     def run(self, user: str, password: str, question: str, kb: str | None, k: float, candidates: float,
             threshold: float, request: gr.Request) -> str:
@@ -84,9 +84,9 @@ class HitTestTab:
         return hit_test_html(result)
 
 
-def build_hit_test_tab(assistant, kbs: list[str], default_kb: str) -> None:
+def build_hit_test_tab(assistant, kbs: list[str], default_kb: str, throttle: LoginThrottle) -> None:
     """The tab's components and events, built inside the caller's Blocks."""
-    tab = HitTestTab(assistant, default_kb)
+    tab = HitTestTab(assistant, default_kb, throttle)
     s = assistant.settings
     if s.admin is None:
         gr.HTML('<div class="zq-notice">未设置管理员凭据（环境变量 ZONEQA_ADMIN=用户名:密码），命中测试已关闭。</div>')

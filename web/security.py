@@ -137,6 +137,12 @@ class LoginThrottle:
                              if now < r.until or now - r.since <= self.window_s}
 
 
+def admin_login_throttle(settings: Settings) -> LoginThrottle:
+    """The back-off on wrong admin passwords, as ZONEQA_ADMIN_* configure it. Build one per app and give it to
+    every tab that checks the admin password (知识库管理, 命中测试), so a guesser's failures count in all of them."""
+    return LoginThrottle(settings.admin_max_failures, settings.admin_lockout_s)
+
+
 def mounted_gradio_app(app):
     """The Gradio app ``gr.mount_gradio_app`` mounted into the FastAPI ``app`` (it keeps the login sessions)."""
     from gradio.routes import App as GradioApp

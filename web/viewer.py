@@ -12,18 +12,20 @@ from __future__ import annotations
 
 import asyncio
 import html
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from urllib.parse import quote
 
 from fastapi import APIRouter
 from fastapi.responses import FileResponse, HTMLResponse, Response
 
-from ingest.originals import OriginalDocument, load_original, original_file, passage_marks, render_pdf_page
+from ingest.originals import DocumentCache, OriginalDocument, original_file, passage_marks, render_pdf_page
 from settings import Settings
 
 MAX_PASSAGE_CHARS = 400  # the ?q= passage: one or two sentences are enough to find and mark it
 HEADING_CHARS = 50  # a heading line longer than this is a paragraph that starts with its heading
 FIND_PREFIX_CHARS = 24  # when the whole passage is not found verbatim, its beginning still places it
+VIEWER_WORKERS = 2  # documents read (OCR included) and pages rendered at once; more requests wait their turn
 
 
 def viewer_url(kb: str, source: str, passage: str) -> str:
@@ -143,14 +145,23 @@ def viewer_page(doc: OriginalDocument, kb: str, passage: str) -> str:
     )
 
 
-def build_viewer_router(settings: Settings) -> APIRouter:
-    """The viewer's routes. Specific routes come first: ``{source:path}`` would also match their suffixes."""
+def build_viewer_router(settings: Settings, documents: DocumentCache | None = None) -> APIRouter:
+    """The viewer's routes. Specific routes come first: ``{source:path}`` would also match their suffixes.
+
+    Reading a document (OCR for a scan) and rendering pages run in the viewer's own few threads, not asyncio's
+    default pool that /api/ask shares, so opening many documents cannot starve the questions; documents read
+    once are kept in ``documents`` (a DocumentCache) while unchanged."""
     router = APIRouter()
+    documents = documents or DocumentCache(settings)
+    workers = ThreadPoolExecutor(max_workers=VIEWER_WORKERS, thread_name_prefix="zq-viewer")
+
+    async def in_viewer_thread(fn, *args):
+        return await asyncio.get_running_loop().run_in_executor(workers, fn, *args)
 
     @router.get("/api/documents/{kb}/{source:path}/page/{page}.png")
     async def page_image(kb: str, source: str, page: int) -> Response:
         path = original_file(kb, source, settings)
-        png = await asyncio.to_thread(render_pdf_page, path, page)
+        png = await in_viewer_thread(render_pdf_page, path, page)
         return Response(png, media_type="image/png", headers={"Cache-Control": "private, max-age=300"})
 
     @router.get("/api/documents/{kb}/{source:path}/original")
@@ -160,13 +171,13 @@ def build_viewer_router(settings: Settings) -> APIRouter:
 
     @router.get("/api/documents/{kb}/{source:path}")
     async def document_json(kb: str, source: str) -> dict:
-        doc = await asyncio.to_thread(load_original, kb, source, settings)
+        doc = await in_viewer_thread(documents.get, kb, source)
         return doc.as_json()
 
     @router.get("/documents/{kb}/{source:path}", response_class=HTMLResponse)
     async def document_page(kb: str, source: str, q: str = "") -> HTMLResponse:
-        doc = await asyncio.to_thread(load_original, kb, source, settings)
-        page = await asyncio.to_thread(viewer_page, doc, kb, q)
+        doc = await in_viewer_thread(documents.get, kb, source)
+        page = await in_viewer_thread(viewer_page, doc, kb, q)
         return HTMLResponse(page)
 
     return router
