@@ -57,6 +57,7 @@ MAX_ISSUES = 100  # issues kept and shown; a set with more is mostly broken and 
 # Rows read past ``max_questions`` before a set is refused as too large: room for the few skipped rows a
 # set at the cap may have, so that the caller's own cap (counting valid questions) decides near the limit.
 ROW_MARGIN = 100
+QUOTED_CHARS = 40  # of a cell value quoted in an issue
 
 
 class QuestionSetError(ValueError):
@@ -126,7 +127,7 @@ def parse_answerable(value: Any) -> bool | None:
         return True
     if text in _FALSE:
         return False
-    raise ValueError(f"无法识别的值“{_cell_text(value).strip()}”（应为 是/否、true/false 或 1/0）")
+    raise ValueError(f"无法识别的值“{_quoted(value)}”（应为 是/否、true/false 或 1/0）")
 
 
 def _cell_text(value: Any) -> str:
@@ -135,6 +136,12 @@ def _cell_text(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
+
+
+def _quoted(value: Any) -> str:
+    """A cell value as an issue message quotes it: shortened, since issues are shown (and re-sent) as they are."""
+    text = _cell_text(value).strip()
+    return text if len(text) <= QUOTED_CHARS else text[:QUOTED_CHARS] + "…"
 
 
 def _label(value: Any) -> str | None:
@@ -170,11 +177,12 @@ def _header_map(header: list[Any]) -> dict[int, str]:
     return mapping
 
 
-def _table_records(rows: Iterable[list[Any]], where: str) -> Iterator[tuple[int, int, dict[str, Any]]]:
-    """(spreadsheet row, data-row ordinal, record) for a header row followed by data rows; blank rows skipped."""
+def _table_records(rows: Iterable[tuple[int, list[Any]]], where: str) -> Iterator[tuple[int, int, dict[str, Any]]]:
+    """(spreadsheet row, data-row ordinal, record) for numbered rows: a header row, then data rows; blank rows
+    skipped. The ordinal counts from the header (row header+1 is data row 1), blank rows included."""
     iterator = iter(rows)
     header_row = 0
-    for header_row, header in enumerate(iterator, 1):
+    for header_row, header in iterator:
         if any(_cell_text(c).strip() for c in header):
             break
     else:
@@ -183,11 +191,11 @@ def _table_records(rows: Iterable[list[Any]], where: str) -> Iterator[tuple[int,
     if "question" not in mapping.values():
         raise QuestionSetError(f"{where} 第{header_row}行（表头）：找不到“问题”（question）列；"
                                f"可用的列名：{'、'.join(TEMPLATE_HEADER)}")
-    for offset, cells in enumerate(iterator, 1):
+    for row, cells in iterator:
         cells = list(cells)
         if not any(_cell_text(c).strip() for c in cells):
             continue
-        yield header_row + offset, offset, {name: cells[i] for i, name in mapping.items() if i < len(cells)}
+        yield row, row - header_row, {name: cells[i] for i, name in mapping.items() if i < len(cells)}
 
 
 def _jsonl_records(text: str) -> Iterator[tuple[int, int, dict[str, Any] | RowIssue]]:
@@ -221,15 +229,20 @@ def omitted_issues_text(count: int) -> str:
     return f"另有 {count} 处问题未列出（只列出前 {MAX_ISSUES} 处）" if count else ""
 
 
-def _xlsx_rows(path: Path) -> Iterator[list[Any]]:
+def _xlsx_rows(path: Path) -> Iterator[tuple[int, list[Any]]]:
+    """(spreadsheet row, cells) of the first sheet's rows that hold a value, columns beyond
+    ZONEQA_XLSX_MAX_COLUMNS left out. Read as documents are (ingest.loaders): the zip-bomb check first,
+    then the sheet's XML streamed — not ``iter_rows``, which pads every row to the declared dimension
+    (A1:XFD1048576 in a 6 KB file) and yields every missing row."""
     import openpyxl
 
     from ingest.load_error import LoadError
-    from ingest.loaders import check_zip_limits  # the documents' zip-bomb rule and limit
+    from ingest.loaders import check_zip_limits, sheet_cells
     from settings import get_settings
 
+    settings = get_settings()
     try:
-        check_zip_limits(path, get_settings().max_unzipped_mb)
+        check_zip_limits(path, settings.max_unzipped_mb)
     except zipfile.BadZipFile as exc:
         raise QuestionSetError(f"{path.name} 不是可读的 Excel 文件（{exc}）") from exc
     except LoadError as exc:
@@ -238,10 +251,24 @@ def _xlsx_rows(path: Path) -> Iterator[list[Any]]:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # noqa: BLE001  (zip, XML and openpyxl errors alike)
         raise QuestionSetError(f"{path.name} 不是可读的 Excel 文件（{exc}）") from exc
+
+    def row_list(values: dict[int, Any]) -> list[Any]:
+        cells: list[Any] = [None] * max(values)
+        for column, value in values.items():
+            cells[column - 1] = value
+        return cells
+
     try:
-        sheet = workbook.worksheets[0]
-        for row in sheet.iter_rows(values_only=True):
-            yield list(row)
+        current, values = 0, {}
+        for row, column, value in sheet_cells(workbook.worksheets[0]):
+            if row != current:
+                if values:
+                    yield current, row_list(values)
+                current, values = row, {}
+            if column <= settings.xlsx_max_columns:
+                values[column] = value
+        if values:
+            yield current, row_list(values)
     finally:
         workbook.close()
 
@@ -266,7 +293,7 @@ def read_question_set(path: Path, max_questions: int | None = None) -> QuestionS
         records: Iterable[tuple[int, int, Any]] = _jsonl_records(text)
     elif fmt == "csv":
         text, encoding = _decode(data) if data else ("", "utf-8")
-        records = _table_records(csv.reader(io.StringIO(text)), path.name)
+        records = _table_records(enumerate(csv.reader(io.StringIO(text)), 1), path.name)
     else:
         if not path.is_file():
             raise QuestionSetError(f"找不到题集 {path}")
@@ -289,7 +316,7 @@ def read_question_set(path: Path, max_questions: int | None = None) -> QuestionS
                                    "请拆分题集，或用命令行 python -m evaluation 评测。")
         item = record if isinstance(record, RowIssue) else build_question(record, row, ordinal)
         if isinstance(item, Question) and item.id in first_row_of:
-            item = RowIssue(row, CHINESE["id"], f"编号“{item.id}”与第{first_row_of[item.id]}行重复")
+            item = RowIssue(row, CHINESE["id"], f"编号“{_quoted(item.id)}”与第{first_row_of[item.id]}行重复")
         if isinstance(item, RowIssue):
             note(item)
             skipped += 1

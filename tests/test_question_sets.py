@@ -358,3 +358,38 @@ def test_results_csv_cells_are_inert_in_spreadsheets(tmp_path):
     assert first["type"] == "'-类型" and first["lang"] == "'+zh" and first["correct"] == "True"
     assert second["question"] == "'\t制表符开头" and second["answer"] == "'\r回车开头"
     assert compare_runs(tmp_path, tmp_path)["only_in_a"] == []  # the run still reads back by id
+
+
+def test_issue_messages_quote_long_cells_shortened(tmp_path):
+    long_value = "也许" * 5_000
+    path = _write_csv(tmp_path / "长.csv", [HEADER, ROWS[0], ["q9", "问题", "", "", long_value, "", ""],
+                                           [ROWS[0][0] + "x" * 9_000, "问", "", "", "", "", ""],
+                                           [ROWS[0][0] + "x" * 9_000, "问", "", "", "", "", ""]], "utf-8")
+    first, duplicate = read_question_set(path).issues
+    assert "也许也许" in first.text() and len(first.text()) < 120
+    assert duplicate.column == "编号" and "…”与第4行重复" in duplicate.text() and len(duplicate.text()) < 120
+
+
+def test_an_xlsx_claiming_the_whole_grid_is_read_by_its_cells(tmp_path):
+    """A few-KB set whose sheet declares A1:XFD1048576 and holds a cell there: iter_rows would pad and yield
+    a million rows of 16,384 cells; the cells actually present are read, row numbers kept."""
+    import re
+    import zipfile
+
+    staged = write_xlsx(tmp_path / "staged.xlsx", [["编号", "问题", "答案"], ["a1", "第一题？", "答"]])
+    path = tmp_path / "整张表.xlsx"
+    far_row = ('<row r="1048576"><c r="B1048576" t="inlineStr"><is><t>最远的题？</t></is></c>'
+               '<c r="XFD1048576" t="inlineStr"><is><t>远处</t></is></c></row>')
+    with zipfile.ZipFile(staged) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                xml = re.sub(r'<dimension ref="[^"]*"/>', '<dimension ref="A1:XFD1048576"/>', data.decode("utf-8"))
+                xml = xml.replace("</row></sheetData>", "</row>" + far_row + "</sheetData>")
+                assert "A1:XFD1048576" in xml and "XFD1048576\"" in xml
+                data = xml.encode("utf-8")
+            dst.writestr(info, data)
+    assert path.stat().st_size < 10 * 1024
+    qset = read_question_set(path, max_questions=50)
+    assert [(q.id, q.question) for q in qset.questions] == [("a1", "第一题？"), ("q1048575", "最远的题？")]
+    assert qset.issues == []
