@@ -207,5 +207,6 @@ class EvaluationRunner:
         save_run(folder, job.qset, job.outcomes, job.summary, info)
         job.folder, job.state = folder, JobState.DONE
         # Every run keeps a copy of its set: without a bound, web runs would fill the disk.
-        for old in prune_runs(self.settings, self.settings.eval_runs_kept):
-            log.info("removed old evaluation run %s (ZONEQA_EVAL_RUNS_KEPT=%d)", old.name, self.settings.eval_runs_kept)
+        kept = self.settings.eval_runs_kept
+        for old in prune_runs(self.settings, kept):
+            log.info("removed old evaluation run %s (ZONEQA_EVAL_RUNS_KEPT=%d)", old.name, kept)

@@ -99,6 +99,11 @@ class QuestionSet:
     def sha256(self) -> str:
         return file_sha256(self.path)
 
+    def issue_texts(self) -> list[str]:
+        """The kept issues as text, then the line counting the omitted ones (if any)."""
+        omitted = [omitted_issues_text(self.issues_omitted)] if self.issues_omitted else []
+        return [i.text() for i in self.issues] + omitted
+
 
 def file_sha256(path: Path) -> str:
     h = hashlib.sha256()

@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from evaluation.metrics import Outcome
-from evaluation.question_sets import QuestionSet, omitted_issues_text
+from evaluation.question_sets import QuestionSet
 from evaluation.report import write_outputs
 from settings import Settings
 
@@ -136,7 +136,7 @@ def describe_run(kb: str, settings: Settings, k: int | None, qset: QuestionSet, 
             "sha256": qset.sha256, "format": qset.format, "encoding": qset.encoding,
             "questions": len(qset.questions),
             "skipped_rows": qset.skipped_rows,
-            "issues": [i.text() for i in qset.issues] + [t for t in [omitted_issues_text(qset.issues_omitted)] if t],
+            "issues": qset.issue_texts(),
         },
     }
 

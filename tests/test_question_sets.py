@@ -393,3 +393,15 @@ def test_an_xlsx_claiming_the_whole_grid_is_read_by_its_cells(tmp_path):
     qset = read_question_set(path, max_questions=50)
     assert [(q.id, q.question) for q in qset.questions] == [("a1", "第一题？"), ("q1048575", "最远的题？")]
     assert qset.issues == []
+
+
+def test_run_json_counts_all_skipped_rows_and_names_the_omitted_issues(corpus_kb, tmp_path, monkeypatch):
+    from evaluation.question_sets import MAX_ISSUES
+
+    use_env(monkeypatch, ZONEQA_DATA=str(corpus_kb))
+    bad = [[f"b{i}", "", "", "", "", "", ""] for i in range(MAX_ISSUES + 7)]
+    run = _saved_run(tmp_path / "run", _write_csv(tmp_path / "多问题.csv", [HEADER, ROWS[0], *bad], "utf-8"))
+    qs = json.loads((run / "run.json").read_text(encoding="utf-8"))["question_set"]
+    assert qs["skipped_rows"] == MAX_ISSUES + 7 and len(qs["issues"]) == MAX_ISSUES + 1
+    assert qs["issues"][-1] == f"另有 7 处问题未列出（只列出前 {MAX_ISSUES} 处）"
+    assert "- 题集另有 7 处问题未列出" in (run / "report.md").read_text(encoding="utf-8")
