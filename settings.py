@@ -74,6 +74,9 @@ class Settings:
     auth: tuple[str, str] | None
     admin: tuple[str, str] | None
     max_upload_mb: int
+    # The 评测 tab: its own, smaller upload limit for question sets, and how many saved runs it keeps.
+    max_question_set_mb: int
+    eval_runs_kept: int
     admin_max_failures: int
     admin_lockout_s: float
     llm_base_url: str | None
@@ -120,6 +123,9 @@ def get_settings() -> Settings:
         auth=_auth(os.environ.get("ZONEQA_AUTH", "")),
         admin=_auth(os.environ.get("ZONEQA_ADMIN", ""), "ZONEQA_ADMIN"),
         max_upload_mb=_int("ZONEQA_MAX_UPLOAD_MB", 20),
+        # 5,000 questions (the web cap) with answers and evidence fit in well under 5 MB.
+        max_question_set_mb=_int("ZONEQA_MAX_QUESTION_SET_MB", 5),
+        eval_runs_kept=_int("ZONEQA_EVAL_RUNS_KEPT", 50),
         admin_max_failures=_int("ZONEQA_ADMIN_MAX_FAILURES", 5),
         admin_lockout_s=_float("ZONEQA_ADMIN_LOCKOUT_S", 30.0),
         llm_base_url=os.environ.get("ZONEQA_LLM_BASE_URL") or None,

@@ -85,7 +85,7 @@ def _evaluate(args: argparse.Namespace, s) -> int:
 
     from errors import ZoneQAError
     from evaluation.metrics import summarize
-    from evaluation.question_sets import QuestionSetError, read_question_set
+    from evaluation.question_sets import QuestionSetError, omitted_issues_text, read_question_set
     from evaluation.report import breakdown_tables, summary_table
     from evaluation.runs import describe_run, run_dir_for, save_run
     from ingest.sync import sync_knowledge_base
@@ -95,10 +95,14 @@ def _evaluate(args: argparse.Namespace, s) -> int:
     except QuestionSetError as exc:
         for issue in exc.issues:
             print(f"{args.questions.name}:{issue.row}: {issue.text()}", file=sys.stderr)
+        if exc.issues_omitted:
+            print(f"{args.questions.name}: {omitted_issues_text(exc.issues_omitted)}", file=sys.stderr)
         print(f"错误：{exc}", file=sys.stderr)
         return 2
     for issue in qset.issues:  # file:row: so editors can jump to the row
         print(f"{qset.path.name}:{issue.row}: {issue.text()}", file=sys.stderr)
+    if qset.issues_omitted:
+        print(f"{qset.path.name}: {omitted_issues_text(qset.issues_omitted)}", file=sys.stderr)
     kb = args.kb or (kb_name_for(args.corpus) if args.corpus else s.default_kb)
     started = time.time()
     try:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from evaluation.question_sets import QuestionSetError
+from text.escaping import escape_markdown
 
 # (key in metrics.json, dotted; Chinese label; True when higher is better)
 METRICS = [
@@ -125,6 +126,14 @@ def _fmt(value: Any) -> str:
     return "—" if value is None else str(value)
 
 
+def _literal(value: Any) -> str:
+    """A value from a run folder as literal Markdown: ids, questions, file names and diagnoses come from
+    uploaded sets and files on disk, so links, images, HTML and table pipes must not take effect. Line
+    breaks would end a table row, so they become spaces."""
+    text = "—" if value is None else " ".join(str(value).splitlines())
+    return escape_markdown(text)
+
+
 def _delta(value: float | None, higher_better: bool | None) -> str:
     if value is None:
         return "—"
@@ -138,10 +147,12 @@ def _delta(value: float | None, higher_better: bool | None) -> str:
 
 def comparison_markdown(result: dict[str, Any]) -> str:
     a, b = result["a"], result["b"]
-    lines = ["# 评测对比", "",
-             f"- A：{a['folder']}（{_fmt(a['timestamp'])}，{_fmt(a['commit'])[:12]}，题集 {_fmt(a['question_set'])}）",
-             f"- B：{b['folder']}（{_fmt(b['timestamp'])}，{_fmt(b['commit'])[:12]}，题集 {_fmt(b['question_set'])}）"]
-    lines += [f"- 注意：{note}" for note in result["notes"]]
+    lines = ["# 评测对比", ""]
+    for side, run in (("A", a), ("B", b)):
+        commit = run["commit"] and str(run["commit"])[:12]
+        lines.append(f"- {side}：{_literal(run['folder'])}（{_literal(run['timestamp'])}，{_literal(commit)}，"
+                     f"题集 {_literal(run['question_set'])}）")
+    lines += [f"- 注意：{_literal(note)}" for note in result["notes"]]
     lines += ["", "| 指标 | A | B | 变化 |", "| --- | --- | --- | --- |"]
     for key, label, higher_better in METRICS:
         m = result["metrics"][key]
@@ -151,10 +162,11 @@ def comparison_markdown(result: dict[str, Any]) -> str:
         lines += ["", f"## {title}（{len(changes)}）", ""]
         if changes:
             lines += ["| 编号 | 问题 | A 诊断 | B 诊断 |", "| --- | --- | --- | --- |"]
-            lines += [f"| {c['id']} | {c['question'].replace('|', '｜')} | {c['a']} | {c['b']} |" for c in changes]
+            lines += [f"| {_literal(c['id'])} | {_literal(c['question'])} | {_literal(c['a'])} | {_literal(c['b'])} |"
+                      for c in changes]
         else:
             lines.append("无")
     for key, title in (("only_in_a", "只在 A 中的题目"), ("only_in_b", "只在 B 中的题目")):
         if result[key]:
-            lines += ["", f"{title}：{', '.join(result[key])}"]
+            lines += ["", f"{title}：{', '.join(_literal(qid) for qid in result[key])}"]
     return "\n".join(lines) + "\n"

@@ -185,7 +185,7 @@ class EvaluationRunner:
             job.ended.set()
 
     def _evaluate(self, job: EvaluationJob) -> None:
-        from evaluation.runs import describe_run, run_dir_for, save_run
+        from evaluation.runs import describe_run, prune_runs, run_dir_for, save_run
 
         if job.cancel_requested.is_set():
             job.state = JobState.CANCELLED
@@ -206,3 +206,7 @@ class EvaluationRunner:
         folder = run_dir_for(self.settings, job.name, started_wall)
         save_run(folder, job.qset, job.outcomes, job.summary, info)
         job.folder, job.state = folder, JobState.DONE
+        # Every run keeps a copy of its set: without a bound, web runs would fill the disk.
+        kept = self.settings.eval_runs_kept
+        for old in prune_runs(self.settings, kept):
+            log.info("removed old evaluation run %s (ZONEQA_EVAL_RUNS_KEPT=%d)", old.name, kept)

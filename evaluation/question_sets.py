@@ -14,6 +14,10 @@ A malformed row (no question, an unreadable 可回答 value, a JSONL line that i
 repeated id) is reported as a ``RowIssue`` naming its row and column, and skipped; a set with no valid
 row raises ``QuestionSetError``. Rows are numbered as the evaluator sees them: JSONL by line, CSV and
 XLSX by spreadsheet row (the header is row 1).
+
+Uploaded sets are untrusted: an XLSX passes the documents' zip-bomb check before openpyxl opens it,
+only the first ``MAX_ISSUES`` issues are kept (the rest are counted), and a caller with a question cap
+(the web tab) passes ``max_questions`` so reading stops a few rows past it instead of parsing the whole file.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ import hashlib
 import io
 import json
 import re
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Iterator
@@ -48,6 +53,11 @@ TEMPLATE_HEADER = ["编号", "问题", "答案", "依据", "可回答", "类型"
 _TRUE = {"是", "true", "t", "yes", "y", "1", "可", "可回答", "对", "√"}
 _FALSE = {"否", "false", "f", "no", "n", "0", "不可", "不可回答", "不可答", "错", "×"}
 _SEPARATORS = re.compile(r"[|｜;；]")
+MAX_ISSUES = 100  # issues kept and shown; a set with more is mostly broken and the first ones say why
+# Rows read past ``max_questions`` before a set is refused as too large: room for the few skipped rows a
+# set at the cap may have, so that the caller's own cap (counting valid questions) decides near the limit.
+ROW_MARGIN = 100
+QUOTED_CHARS = 40  # of a cell value quoted in an issue
 
 
 class QuestionSetError(ValueError):
@@ -56,9 +66,10 @@ class QuestionSetError(ValueError):
     ``issues`` holds the row issues found before giving up (every row of a set without a valid row).
     """
 
-    def __init__(self, message: str, issues: list[RowIssue] | None = None) -> None:
+    def __init__(self, message: str, issues: list[RowIssue] | None = None, issues_omitted: int = 0) -> None:
         super().__init__(message)
         self.issues = list(issues or [])
+        self.issues_omitted = issues_omitted  # further issues found but not kept (beyond MAX_ISSUES)
 
 
 @dataclass(frozen=True)
@@ -79,12 +90,19 @@ class QuestionSet:
     path: Path
     format: str  # jsonl | csv | xlsx
     questions: list[Question]
-    issues: list[RowIssue] = field(default_factory=list)
+    issues: list[RowIssue] = field(default_factory=list)  # the first MAX_ISSUES
     encoding: str | None = None  # of a CSV
+    issues_omitted: int = 0  # issues found beyond MAX_ISSUES, counted only
+    skipped_rows: int = 0  # rows left out of the run, kept issues or not
 
     @property
     def sha256(self) -> str:
         return file_sha256(self.path)
+
+    def issue_texts(self) -> list[str]:
+        """The kept issues as text, then the line counting the omitted ones (if any)."""
+        omitted = [omitted_issues_text(self.issues_omitted)] if self.issues_omitted else []
+        return [i.text() for i in self.issues] + omitted
 
 
 def file_sha256(path: Path) -> str:
@@ -114,7 +132,7 @@ def parse_answerable(value: Any) -> bool | None:
         return True
     if text in _FALSE:
         return False
-    raise ValueError(f"无法识别的值“{_cell_text(value).strip()}”（应为 是/否、true/false 或 1/0）")
+    raise ValueError(f"无法识别的值“{_quoted(value)}”（应为 是/否、true/false 或 1/0）")
 
 
 def _cell_text(value: Any) -> str:
@@ -123,6 +141,12 @@ def _cell_text(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
+
+
+def _quoted(value: Any) -> str:
+    """A cell value as an issue message quotes it: shortened, since issues are shown (and re-sent) as they are."""
+    text = _cell_text(value).strip()
+    return text if len(text) <= QUOTED_CHARS else text[:QUOTED_CHARS] + "…"
 
 
 def _label(value: Any) -> str | None:
@@ -158,11 +182,12 @@ def _header_map(header: list[Any]) -> dict[int, str]:
     return mapping
 
 
-def _table_records(rows: Iterable[list[Any]], where: str) -> Iterator[tuple[int, int, dict[str, Any]]]:
-    """(spreadsheet row, data-row ordinal, record) for a header row followed by data rows; blank rows skipped."""
+def _table_records(rows: Iterable[tuple[int, list[Any]]], where: str) -> Iterator[tuple[int, int, dict[str, Any]]]:
+    """(spreadsheet row, data-row ordinal, record) for numbered rows: a header row, then data rows; blank rows
+    skipped. The ordinal counts from the header (row header+1 is data row 1), blank rows included."""
     iterator = iter(rows)
     header_row = 0
-    for header_row, header in enumerate(iterator, 1):
+    for header_row, header in iterator:
         if any(_cell_text(c).strip() for c in header):
             break
     else:
@@ -171,11 +196,11 @@ def _table_records(rows: Iterable[list[Any]], where: str) -> Iterator[tuple[int,
     if "question" not in mapping.values():
         raise QuestionSetError(f"{where} 第{header_row}行（表头）：找不到“问题”（question）列；"
                                f"可用的列名：{'、'.join(TEMPLATE_HEADER)}")
-    for offset, cells in enumerate(iterator, 1):
+    for row, cells in iterator:
         cells = list(cells)
         if not any(_cell_text(c).strip() for c in cells):
             continue
-        yield header_row + offset, offset, {name: cells[i] for i, name in mapping.items() if i < len(cells)}
+        yield row, row - header_row, {name: cells[i] for i, name in mapping.items() if i < len(cells)}
 
 
 def _jsonl_records(text: str) -> Iterator[tuple[int, int, dict[str, Any] | RowIssue]]:
@@ -204,23 +229,61 @@ def _decode(data: bytes) -> tuple[str, str]:
         raise QuestionSetError(f"无法读取题集：{exc}") from exc
 
 
-def _xlsx_rows(path: Path) -> Iterator[list[Any]]:
+def omitted_issues_text(count: int) -> str:
+    """The line that stands for the issues not kept (empty when all are listed)."""
+    return f"另有 {count} 处问题未列出（只列出前 {MAX_ISSUES} 处）" if count else ""
+
+
+def _xlsx_rows(path: Path) -> Iterator[tuple[int, list[Any]]]:
+    """(spreadsheet row, cells) of the first sheet's rows that hold a value, columns beyond
+    ZONEQA_XLSX_MAX_COLUMNS left out. Read as documents are (ingest.loaders): the zip-bomb check first,
+    then the sheet's XML streamed — not ``iter_rows``, which pads every row to the declared dimension
+    (A1:XFD1048576 in a 6 KB file) and yields every missing row."""
     import openpyxl
 
+    from ingest.load_error import LoadError
+    from ingest.loaders import check_zip_limits, sheet_cells
+    from settings import get_settings
+
+    settings = get_settings()
+    try:
+        check_zip_limits(path, settings.max_unzipped_mb)
+    except zipfile.BadZipFile as exc:
+        raise QuestionSetError(f"{path.name} 不是可读的 Excel 文件（{exc}）") from exc
+    except LoadError as exc:
+        raise QuestionSetError(str(exc)) from exc
     try:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # noqa: BLE001  (zip, XML and openpyxl errors alike)
         raise QuestionSetError(f"{path.name} 不是可读的 Excel 文件（{exc}）") from exc
+
+    def row_list(values: dict[int, Any]) -> list[Any]:
+        cells: list[Any] = [None] * max(values)
+        for column, value in values.items():
+            cells[column - 1] = value
+        return cells
+
     try:
-        sheet = workbook.worksheets[0]
-        for row in sheet.iter_rows(values_only=True):
-            yield list(row)
+        current, values = 0, {}
+        for row, column, value in sheet_cells(workbook.worksheets[0]):
+            if row != current:
+                if values:
+                    yield current, row_list(values)
+                current, values = row, {}
+            if column <= settings.xlsx_max_columns:
+                values[column] = value
+        if values:
+            yield current, row_list(values)
     finally:
         workbook.close()
 
 
-def read_question_set(path: Path) -> QuestionSet:
-    """Read a question set; malformed rows become issues, a set without a valid row raises QuestionSetError."""
+def read_question_set(path: Path, max_questions: int | None = None) -> QuestionSet:
+    """Read a question set; malformed rows become issues, a set without a valid row raises QuestionSetError.
+
+    With ``max_questions``, a set with more than ``max_questions + ROW_MARGIN`` non-blank rows raises
+    QuestionSetError as soon as that row is read (the CLI passes none: it has no cap).
+    """
     path = Path(path)
     fmt = FORMATS.get(path.suffix.lower())
     if fmt is None:
@@ -235,29 +298,43 @@ def read_question_set(path: Path) -> QuestionSet:
         records: Iterable[tuple[int, int, Any]] = _jsonl_records(text)
     elif fmt == "csv":
         text, encoding = _decode(data) if data else ("", "utf-8")
-        records = _table_records(csv.reader(io.StringIO(text)), path.name)
+        records = _table_records(enumerate(csv.reader(io.StringIO(text)), 1), path.name)
     else:
         if not path.is_file():
             raise QuestionSetError(f"找不到题集 {path}")
         records = _table_records(_xlsx_rows(path), path.name)
     questions: list[Question] = []
     issues: list[RowIssue] = []
+    found = skipped = 0
     first_row_of: dict[str, int] = {}
-    for row, ordinal, record in records:
+
+    def note(issue: RowIssue) -> None:
+        nonlocal found
+        found += 1
+        if len(issues) < MAX_ISSUES:
+            issues.append(issue)
+
+    max_rows = None if max_questions is None else max_questions + ROW_MARGIN
+    for read, (row, ordinal, record) in enumerate(records, 1):
+        if max_rows is not None and read > max_rows:
+            raise QuestionSetError(f"{path.name}：题集过大，超过 {max_questions} 道题的上限（读到第{row}行时停止）；"
+                                   "请拆分题集，或用命令行 python -m evaluation 评测。")
         item = record if isinstance(record, RowIssue) else build_question(record, row, ordinal)
         if isinstance(item, Question) and item.id in first_row_of:
-            item = RowIssue(row, CHINESE["id"], f"编号“{item.id}”与第{first_row_of[item.id]}行重复")
+            item = RowIssue(row, CHINESE["id"], f"编号“{_quoted(item.id)}”与第{first_row_of[item.id]}行重复")
         if isinstance(item, RowIssue):
-            issues.append(item)
+            note(item)
+            skipped += 1
             continue
         first_row_of[item.id] = row
         if item.answerable and not item.answers:
-            issues.append(RowIssue(row, CHINESE["answers"], "可回答的题目没有答案，回答一定判为错误", skipped=False))
+            note(RowIssue(row, CHINESE["answers"], "可回答的题目没有答案，回答一定判为错误", skipped=False))
         questions.append(item)
     if not questions:
         detail = "；".join(i.text() for i in issues[:5])
-        raise QuestionSetError(f"{path.name}：没有可用的题目" + (f"（{detail}）" if detail else ""), issues)
-    return QuestionSet(path, fmt, questions, issues, encoding)
+        raise QuestionSetError(f"{path.name}：没有可用的题目" + (f"（{detail}）" if detail else ""), issues,
+                               found - len(issues))
+    return QuestionSet(path, fmt, questions, issues, encoding, found - len(issues), skipped)
 
 
 # --- the template evaluators download -------------------------------------------------------------

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from evaluation.metrics import Outcome, diagnose
+from text.escaping import inert_cell
 
 _LABELS = [
     ("n", "题目数"),
@@ -154,7 +155,8 @@ def write_outputs(out_dir: Path, outcomes: list[Outcome], summary: dict[str, Any
     with open(out_dir / "results.csv", "w", encoding="utf-8-sig", newline="") as f:
         writer = csv.writer(f)
         writer.writerow([key for key, _ in RESULT_COLUMNS])
-        writer.writerows([[row[key] for key, _ in RESULT_COLUMNS] for row in rows])
+        # Downloadable from the 评测 tab and opened in Excel: answers quote untrusted documents.
+        writer.writerows([[inert_cell(row[key]) for key, _ in RESULT_COLUMNS] for row in rows])
     write_results_xlsx(out_dir / "results.xlsx", rows)
     (out_dir / "metrics.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     wrong = [o for o in outcomes if not o.correct]

@@ -34,6 +34,28 @@ def run_dir_for(settings: Settings, name: str, when: float | None = None) -> Pat
     return folder
 
 
+# A folder run_dir_for names: <YYYYmmdd-HHMMSS>-<slug>[-n]. Pruning touches nothing else under evals/.
+_RUN_NAME = re.compile(r"^\d{8}-\d{6}-.+$")
+
+
+def is_run_folder(folder: Path) -> bool:
+    """A complete saved run: named as run_dir_for names runs, holding run.json and metrics.json."""
+    return (folder.is_dir() and not folder.is_symlink() and _RUN_NAME.match(folder.name) is not None
+            and (folder / RUN_FILE).is_file() and (folder / "metrics.json").is_file())
+
+
+def prune_runs(settings: Settings, keep: int) -> list[Path]:
+    """Delete the oldest saved runs under ``$ZONEQA_DATA/evals`` beyond the newest ``keep`` (0 = keep all);
+    returns the deleted folders. Names start with their time stamp, so name order is age order."""
+    root = settings.data_dir / "evals"
+    if keep <= 0 or not root.is_dir():
+        return []
+    runs = sorted((p for p in root.iterdir() if is_run_folder(p)), key=lambda p: p.name, reverse=True)
+    for old in runs[keep:]:
+        shutil.rmtree(old, ignore_errors=True)
+    return runs[keep:]
+
+
 def project_version(root: Path = PROJECT_ROOT) -> dict[str, Any]:
     """The git commit of the code (``unknown`` outside a checkout) and whether files were modified."""
     try:
@@ -113,8 +135,8 @@ def describe_run(kb: str, settings: Settings, k: int | None, qset: QuestionSet, 
             "file": qset.path.name, "copy": QUESTION_SET_COPY + qset.path.suffix.lower(),
             "sha256": qset.sha256, "format": qset.format, "encoding": qset.encoding,
             "questions": len(qset.questions),
-            "skipped_rows": sum(1 for i in qset.issues if i.skipped),
-            "issues": [i.text() for i in qset.issues],
+            "skipped_rows": qset.skipped_rows,
+            "issues": qset.issue_texts(),
         },
     }
 

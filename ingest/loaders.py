@@ -239,7 +239,7 @@ def _html(data: bytes) -> str:
     return "\n".join(lines)
 
 
-def _sheet_cells(sheet) -> Iterator[tuple[int, int, object]]:
+def sheet_cells(sheet) -> Iterator[tuple[int, int, object]]:
     """(row, column, value) of every cell present in a read-only sheet's XML, in file order.
 
     Not ``sheet.iter_rows``: it pads rows to the sheet's declared dimension and yields every
@@ -295,7 +295,7 @@ def _sheet_rows(sheet, s: Settings, notes: list[str]) -> Iterator[list[object]]:
             row[column - 1] = value
         return row
 
-    for r, column, value in _sheet_cells(sheet):
+    for r, column, value in sheet_cells(sheet):
         if r != current_row:
             if values:
                 yield row_list()

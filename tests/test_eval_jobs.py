@@ -133,3 +133,47 @@ def test_results_xlsx_keeps_formula_like_answers_as_text(tmp_path):
     answer = next(c for c in cells.values() if str(c.value).startswith("=HYPERLINK"))
     assert answer.data_type == "s"  # text, not a formula
     assert any(c.value == "是" for c in cells.values()) and any(c.value == 1.5 for c in cells.values())
+
+
+def test_the_web_runner_keeps_only_the_newest_saved_runs(corpus_kb, tmp_path, monkeypatch):
+    """ZONEQA_EVAL_RUNS_KEPT: older runs go once a new one is saved; other folders under evals/ stay."""
+    import shutil
+
+    from evaluation.jobs import EvaluationRunner, JobState
+    from retrieval.ask import Assistant
+
+    data = tmp_path / "data"
+    shutil.copytree(corpus_kb, data, ignore=shutil.ignore_patterns("evals"))
+    evals = data / "evals"
+    for name in ("20200101-000000-old1", "20200102-000000-old2", "20200103-000000-old3"):
+        (evals / name).mkdir(parents=True)
+        for file in ("run.json", "metrics.json"):
+            (evals / name / file).write_text("{}", encoding="utf-8")
+    (evals / "20200101-000000-partial").mkdir()  # named like a run but not one: never removed
+    (evals / "notes").mkdir()
+    use_env(monkeypatch, ZONEQA_DATA=str(data), ZONEQA_EVAL_RUNS_KEPT="2")
+    runner = EvaluationRunner(Assistant())
+    job = runner.submit(read_question_set(write_xlsx(tmp_path / "一题.xlsx", [HEADER, ROWS[0]])), "default", "新")
+    assert job.wait(120) and job.state is JobState.DONE, job.error
+    assert sorted(p.name for p in evals.iterdir()) == sorted(
+        ["20200101-000000-partial", "notes", "20200103-000000-old3", job.folder.name])
+
+
+def test_the_tab_refuses_large_question_sets_with_a_message(corpus_kb, tmp_path, monkeypatch):
+    from evaluation.jobs import MAX_QUESTIONS, EvaluationRunner
+    from retrieval.ask import Assistant
+    from web.eval_tab import EvaluationTab
+
+    use_env(monkeypatch, ZONEQA_DATA=str(corpus_kb), ZONEQA_MAX_QUESTION_SET_MB="1")
+    tab = EvaluationTab(EvaluationRunner(Assistant()), "default")
+    big = tmp_path / "大.csv"
+    big.write_text("问题\n" + "这是一个问题？\n" * 60_000, encoding="utf-8")  # > 1 MB
+    job_id, notice, _, _ = tab.start(str(big), "default", "")
+    assert job_id is None and "题集文件超过 1 MB 上限" in notice and "ZONEQA_MAX_QUESTION_SET_MB" in notice
+
+    many = tmp_path / "多.csv"  # small file, too many rows: reading stops at the web cap
+    many.write_text("编号,问题,可回答\n" + "".join(f"q{i},x,也许\n" for i in range(MAX_QUESTIONS + 1_000)),
+                    encoding="utf-8")
+    assert many.stat().st_size < 1 << 20
+    job_id, notice, _, _ = tab.start(str(many), "default", "")
+    assert job_id is None and f"超过 {MAX_QUESTIONS} 道题的上限" in notice and "<li>" not in notice

@@ -254,3 +254,154 @@ def test_cli_template_save_and_compare(corpus_kb, tmp_path):
     nothing = _write_csv(tmp_path / "none.csv", [HEADER, ["1", "", "x", "", "是", "", ""]], "utf-8")
     r = run_cli("-m", "evaluation", str(nothing), env=env)
     assert r.returncode == 2 and "没有可用的题目" in r.stderr
+
+
+# --- untrusted uploads: bounded reading, bounded issues, zip bombs, literal Markdown, inert CSV cells ----------
+
+def test_a_set_too_large_for_the_cap_is_refused_as_soon_as_the_row_past_the_margin_is_read(tmp_path):
+    from evaluation.question_sets import ROW_MARGIN
+
+    rows = [["编号", "问题", "可回答"]] + [[f"q{i}", "x", "也许"] for i in range(20_000)]
+    path = _write_csv(tmp_path / "大.csv", rows, "utf-8")
+    with pytest.raises(QuestionSetError) as caught:
+        read_question_set(path, max_questions=50)
+    # Header is row 1, so the first row past 50 + margin is row 52 + margin: reading stopped there.
+    assert "超过 50 道题的上限" in str(caught.value) and f"读到第{52 + ROW_MARGIN}行时停止" in str(caught.value)
+    assert caught.value.issues == []  # refused before any issue list was built up to the cap
+
+    fitting = _write_csv(tmp_path / "够.csv", [HEADER] + [[f"q{i}", "问题", "答", "", "是", "", ""]
+                                                      for i in range(50 + ROW_MARGIN)], "utf-8")
+    assert len(read_question_set(fitting, max_questions=50).questions) == 50 + ROW_MARGIN  # the caller's cap decides
+
+
+def test_only_the_first_issues_are_kept_and_the_rest_counted(tmp_path):
+    from evaluation.question_sets import MAX_ISSUES
+
+    bad = [[f"b{i}", "", "", "", "", "", ""] for i in range(MAX_ISSUES + 150)]
+    path = _write_csv(tmp_path / "坏.csv", [HEADER, ROWS[0], *bad], "utf-8")
+    qset = read_question_set(path)  # no cap: the CLI reads sets of any size
+    assert len(qset.questions) == 1 and len(qset.issues) == MAX_ISSUES and qset.issues_omitted == 150
+    assert qset.skipped_rows == MAX_ISSUES + 150 and qset.issues[0].row == 3
+
+    from web.eval_tab import issues_html
+
+    shown = issues_html(qset)
+    assert f"题集中有 {MAX_ISSUES + 150} 处问题" in shown and "另有 150 处问题未列出" in shown
+    assert shown.count("<li>") == MAX_ISSUES + 1
+
+    with pytest.raises(QuestionSetError) as caught:  # no valid row at all: the error keeps the same bound
+        read_question_set(_write_csv(tmp_path / "全坏.csv", [HEADER, *bad], "utf-8"))
+    assert len(caught.value.issues) == MAX_ISSUES and caught.value.issues_omitted == 150
+
+
+def test_an_xlsx_that_unpacks_past_the_limit_is_refused_before_openpyxl(tmp_path, monkeypatch):
+    import zipfile
+
+    path = write_xlsx(tmp_path / "炸弹.xlsx", [HEADER, ROWS[0]])
+    with zipfile.ZipFile(path, "a", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/padding.xml", b"<a/>" * (1 << 19))  # 2 MB that deflates to a few KB
+    assert path.stat().st_size < 100_000
+    assert len(read_question_set(path).questions) == 1  # under the default 50 MB
+    use_env(monkeypatch, ZONEQA_MAX_UNZIPPED_MB="1")
+    with pytest.raises(QuestionSetError, match="ZONEQA_MAX_UNZIPPED_MB"):
+        read_question_set(path)
+    (tmp_path / "假.xlsx").write_bytes(b"not a zip")
+    with pytest.raises(QuestionSetError, match="不是可读的 Excel 文件"):
+        read_question_set(tmp_path / "假.xlsx")
+
+
+def _run_folder(folder, rows, correct):
+    folder.mkdir()
+    (folder / "metrics.json").write_text(json.dumps({"n": len(rows), "answer_accuracy": 1.0 if correct else 0.0}),
+                                         encoding="utf-8")
+    with open(folder / "results.csv", "w", encoding="utf-8-sig", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["id", "question", "correct", "diagnosis"])
+        writer.writerows([[qid, question, correct, "正确" if correct else "答错"] for qid, question in rows])
+    return folder
+
+
+def test_comparison_markdown_shows_ids_and_questions_literally(tmp_path):
+    from markdown_it import MarkdownIt
+
+    from evaluation.compare import compare_runs, comparison_markdown
+
+    rows = [("[点我](http://evil.invalid)", "![x](http://evil.invalid/p.png) <img src=x onerror=alert(1)> a|b\n| c |"),
+            ("plain", "**粗体** _斜体_ `代码`")]
+    a = _run_folder(tmp_path / "A", rows, False)
+    b = _run_folder(tmp_path / "B", rows + [("<b>只在B</b>", "新题")], True)
+    markdown = comparison_markdown(compare_runs(a, b))
+    html = MarkdownIt("commonmark").enable("table").render(markdown)
+    assert "<a " not in html and "<img" not in html and "<strong>" not in html and "<em>" not in html
+    assert "<code>" not in html and "<b>" not in html
+    assert "[点我](http://evil.invalid)" in html and "&lt;img src=x onerror=alert(1)&gt;" in html
+    fixed = html.split("改对的题目")[1].split("</table>")[0]
+    assert fixed.count("<tr>") == 3  # header + the two questions: pipes and line breaks did not add rows
+    assert fixed.count("<td>") == 8 and "a|b | c |" in fixed
+
+
+def test_results_csv_cells_are_inert_in_spreadsheets(tmp_path):
+    """results.csv is downloadable from the 评测 tab like results.xlsx; answers quote untrusted documents."""
+    from evaluation.compare import compare_runs
+    from evaluation.metrics import Question, score, summarize
+    from evaluation.report import write_outputs
+    from retrieval.schema import AnswerResult
+
+    question = Question("=1+2", "@SUM(A1)", ["点此"], [], True, "-类型", "+zh")
+    outcomes = [score(question, AnswerResult(question.question, '=HYPERLINK("http://evil.invalid","点此")', False)),
+                score(Question("q2", "\t制表符开头", [], [], False), AnswerResult("q", "\r回车开头", False))]
+    write_outputs(tmp_path, outcomes, summarize(outcomes), "公式")
+    with open(tmp_path / "results.csv", encoding="utf-8-sig", newline="") as f:
+        first, second = csv.DictReader(f)
+    assert first["id"] == "'=1+2" and first["question"] == "'@SUM(A1)"
+    assert first["answer"] == "'=HYPERLINK(\"http://evil.invalid\",\"点此\")"
+    assert first["type"] == "'-类型" and first["lang"] == "'+zh" and first["correct"] == "True"
+    assert second["question"] == "'\t制表符开头" and second["answer"] == "'\r回车开头"
+    assert compare_runs(tmp_path, tmp_path)["only_in_a"] == []  # the run still reads back by id
+
+
+def test_issue_messages_quote_long_cells_shortened(tmp_path):
+    long_value = "也许" * 5_000
+    path = _write_csv(tmp_path / "长.csv", [HEADER, ROWS[0], ["q9", "问题", "", "", long_value, "", ""],
+                                           [ROWS[0][0] + "x" * 9_000, "问", "", "", "", "", ""],
+                                           [ROWS[0][0] + "x" * 9_000, "问", "", "", "", "", ""]], "utf-8")
+    first, duplicate = read_question_set(path).issues
+    assert "也许也许" in first.text() and len(first.text()) < 120
+    assert duplicate.column == "编号" and "…”与第4行重复" in duplicate.text() and len(duplicate.text()) < 120
+
+
+def test_an_xlsx_claiming_the_whole_grid_is_read_by_its_cells(tmp_path):
+    """A few-KB set whose sheet declares A1:XFD1048576 and holds a cell there: iter_rows would pad and yield
+    a million rows of 16,384 cells; the cells actually present are read, row numbers kept."""
+    import re
+    import zipfile
+
+    staged = write_xlsx(tmp_path / "staged.xlsx", [["编号", "问题", "答案"], ["a1", "第一题？", "答"]])
+    path = tmp_path / "整张表.xlsx"
+    far_row = ('<row r="1048576"><c r="B1048576" t="inlineStr"><is><t>最远的题？</t></is></c>'
+               '<c r="XFD1048576" t="inlineStr"><is><t>远处</t></is></c></row>')
+    with zipfile.ZipFile(staged) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                xml = re.sub(r'<dimension ref="[^"]*"/>', '<dimension ref="A1:XFD1048576"/>', data.decode("utf-8"))
+                xml = xml.replace("</row></sheetData>", "</row>" + far_row + "</sheetData>")
+                assert "A1:XFD1048576" in xml and "XFD1048576\"" in xml
+                data = xml.encode("utf-8")
+            dst.writestr(info, data)
+    assert path.stat().st_size < 10 * 1024
+    qset = read_question_set(path, max_questions=50)
+    assert [(q.id, q.question) for q in qset.questions] == [("a1", "第一题？"), ("q1048575", "最远的题？")]
+    assert qset.issues == []
+
+
+def test_run_json_counts_all_skipped_rows_and_names_the_omitted_issues(corpus_kb, tmp_path, monkeypatch):
+    from evaluation.question_sets import MAX_ISSUES
+
+    use_env(monkeypatch, ZONEQA_DATA=str(corpus_kb))
+    bad = [[f"b{i}", "", "", "", "", "", ""] for i in range(MAX_ISSUES + 7)]
+    run = _saved_run(tmp_path / "run", _write_csv(tmp_path / "多问题.csv", [HEADER, ROWS[0], *bad], "utf-8"))
+    qs = json.loads((run / "run.json").read_text(encoding="utf-8"))["question_set"]
+    assert qs["skipped_rows"] == MAX_ISSUES + 7 and len(qs["issues"]) == MAX_ISSUES + 1
+    assert qs["issues"][-1] == f"另有 7 处问题未列出（只列出前 {MAX_ISSUES} 处）"
+    assert "- 题集另有 7 处问题未列出" in (run / "report.md").read_text(encoding="utf-8")

@@ -20,9 +20,10 @@ import gradio as gr
 
 from errors import ZoneQAError
 from evaluation.compare import METRICS, RunFolderError, compare_runs, comparison_markdown
-from evaluation.jobs import STATE_LABELS, EvaluationJob, EvaluationRunner, JobState
+from evaluation.jobs import MAX_QUESTIONS, STATE_LABELS, EvaluationJob, EvaluationRunner, JobState
 from evaluation.metrics import ANSWERED_UNANSWERABLE, REFUSED, Outcome, diagnose
-from evaluation.question_sets import QuestionSet, QuestionSetError, read_question_set, write_template
+from evaluation.question_sets import (QuestionSet, QuestionSetError, RowIssue, omitted_issues_text,
+                                     read_question_set, write_template)
 from settings import Settings
 from web.figures_tab import ExportFolder
 
@@ -135,11 +136,19 @@ def progress_html(job: EvaluationJob) -> str:
             f'<progress max="{max(job.total, 1)}" value="{job.done}"></progress> {_e(text)}</div>')
 
 
+def _issue_items(issues: list[RowIssue], omitted: int) -> str:
+    """The kept issues as list items, then one item counting the ones not kept (at most MAX_ISSUES + 1 items:
+    this HTML is re-sent on every poll)."""
+    items = "".join(f"<li>{_e(i.text())}</li>" for i in issues)
+    return items + (f"<li>{_e(omitted_issues_text(omitted))}</li>" if omitted else "")
+
+
 def issues_html(qset: QuestionSet) -> str:
     if not qset.issues:
         return ""
-    items = "".join(f"<li>{_e(i.text())}</li>" for i in qset.issues)
-    return f'<div class="zq-warning">题集中有 {len(qset.issues)} 处问题：<ul class="zq-eval-issues">{items}</ul></div>'
+    total = len(qset.issues) + qset.issues_omitted
+    return (f'<div class="zq-warning">题集中有 {total} 处问题：<ul class="zq-eval-issues">'
+            f"{_issue_items(qset.issues, qset.issues_omitted)}</ul></div>")
 
 
 def saved_runs(settings: Settings) -> list[str]:
@@ -172,10 +181,18 @@ class EvaluationTab:
         if not upload:
             return None, _message("notice", "请先选择题集文件（.xlsx、.csv 或 .jsonl）。"), gr.update(), stopped
         path = Path(upload)
+        limit_mb = self.settings.max_question_set_mb
         try:
-            qset = read_question_set(path)
+            too_big = path.stat().st_size > limit_mb * 1024 * 1024
+        except OSError:
+            return None, _message("notice", "上传的题集已失效，请重新选择文件。"), gr.update(), stopped
+        if too_big:  # refused before parsing: a set under the general upload limit can still be costly
+            return (None, _message("notice", f"{path.name}：题集文件超过 {limit_mb} MB 上限"
+                                   "（ZONEQA_MAX_QUESTION_SET_MB），请拆分题集。"), gr.update(), stopped)
+        try:
+            qset = read_question_set(path, max_questions=MAX_QUESTIONS)
         except QuestionSetError as exc:
-            issues = "".join(f"<li>{_e(i.text())}</li>" for i in exc.issues)
+            issues = _issue_items(exc.issues, exc.issues_omitted)
             notice = _message("notice", str(exc)) + (f"<ul class='zq-eval-issues'>{issues}</ul>" if issues else "")
             return None, notice, gr.update(), stopped
         except Exception:  # a file no reader expected: say so, keep serving

@@ -16,6 +16,7 @@ import gradio as gr
 
 from errors import ZoneQAError
 from retrieval.figures import FigureOrder, FigureQuery
+from text.escaping import inert_cell
 from web.api import FigureTables
 from web.chat import knowledge_base_choices
 from web.limits import MAX_KEYWORD_CHARS
@@ -45,17 +46,6 @@ def context_html(rows: list[dict[str, Any]]) -> str:
         items.append(f'<div class="zq-figure"><b>{i}.</b> {marked}{note}'
                      f'<div class="zq-score">{html.escape(r["source"])} · {html.escape(r["section"])}</div></div>')
     return "".join(items)
-
-
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def inert_cell(value: Any) -> str:
-    """A cell as text a spreadsheet will not run: documents are untrusted, and Excel or LibreOffice treat a
-    cell starting with = + - @ (or tab/CR) as a formula (=HYPERLINK(…) phishing, DDE), so such a cell
-    gets a leading apostrophe, the spreadsheet convention for literal text."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 class ExportFolder:

@@ -7,16 +7,11 @@ import re
 
 from retrieval.schema import AnswerResult, Citation
 from retrieval.tunables import LOW_RELEVANCE
+from text.escaping import escape_markdown
 from web.viewer import viewer_url
 
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|>~])")
 _ESCAPED_MARKER = re.compile(r"\\\[(\d+)\\\]")  # [n] as escape_markdown writes it: \[n\]
 VIEW_PASSAGE_CHARS = 120  # what the 查看原文 link carries to find the passage when the answer quoted none
-
-
-def escape_markdown(text: str) -> str:
-    """Text shown literally in a Markdown message: HTML escaped, Markdown punctuation backslashed."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", html.escape(text, quote=False))
 
 
 def _highlight(text: str, quotes: list[str]) -> str:
