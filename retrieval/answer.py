@@ -21,7 +21,7 @@ from retrieval.schema import AnswerResult, Citation, RankedPassage, Refusal
 from retrieval.tunables import DEFAULT, AnswerWeights
 from text.figures import FIGURE, extract_sentence
 from text.normalize import match_key, normalize_text, passage_search_text
-from text.questions import Asked, asked, names_year, supplies
+from text.questions import Asked, AskedKind, asked, names_year, supplies
 from text.sentences import sentence_spans
 from text.structure import Section, parse_sections
 from text.years import context_years, labels_year
@@ -358,6 +358,19 @@ def _figure_period(result: SearchResult, chosen: list[_Candidate]) -> str:
     return ""
 
 
+# Reports write a fall as a negative growth ("同比增长：-3.2%"); a reader asking whether it rose or fell
+# is told in words which it was.
+_NEGATIVE_GROWTH = re.compile(r"(?:增长|增速|增幅)\s*[：:]?\s*[-－−]\s*(\d+(?:\.\d+)?\s*[%％])")
+
+
+def _decline_note(result: SearchResult, chosen: list[_Candidate]) -> str:
+    """"（即下降3.2%）" when the best quote gives the asked figure as a negative growth."""
+    if not (_FIGURE_Q.search(result.normalized) or asked(result.normalized).kind is AskedKind.PERCENT):
+        return ""
+    match = _NEGATIVE_GROWTH.search(chosen[0].text)
+    return f"（即下降{match.group(1)}）" if match else ""
+
+
 def _is_traditional(question: str) -> bool:
     import unicodedata
 
@@ -469,6 +482,8 @@ def compose_answer(result: SearchResult, weights: AnswerWeights = DEFAULT.answer
             citations[c.passage.id] = cit
         cit.quotes.append(c.text)
         parts.append(f"{c.text}[{cit.n}]")
+    if result.chinese and parts:
+        parts[0] += _decline_note(result, chosen)  # right after the quote it explains
     body = "".join(parts)
     masked = _quotes_masked_answer(result, chosen)
     if english:

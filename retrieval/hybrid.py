@@ -326,9 +326,12 @@ def _signals(hits: list[tuple[str, float]]) -> dict[str, RankSignal]:
 
 def year_conflict(title: str, section: str, text: str, years: list[str]) -> bool:
     """True when a passage's title or section is about years other than the asked ones. A table with
-    a column per period (labelled cells "2023年上半年：…") is about the asked year too."""
+    a column per period (labelled cells "2023年上半年：…") is about the asked year too, and so is a
+    passage naming the asked year's end ("较2023年底的1126家" in a 2024 report: a year-end figure is told
+    the year after). A mere mention of the year is not enough: a plan for 2023 speaks of "2022年入学需求"."""
     years_here = context_years(title, section)
-    return bool(years_here) and not any(y in years_here for y in years) and not labels_year(text, years)
+    return (bool(years_here) and not any(y in years_here for y in years) and not labels_year(text, years)
+            and not any(f"{y}年底" in text or f"{y}年末" in text for y in years))
 
 
 def _passage(chunk: StoredChunk) -> Passage:

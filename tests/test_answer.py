@@ -109,3 +109,13 @@ def test_a_sentence_announcing_a_list_is_answered_with_its_items():
     ))
     assert "2000元" in answer.answer and "800元" in answer.answer
     assert "可以申请租房补贴。" not in answer.answer
+
+
+def test_a_negative_growth_is_told_as_a_fall():
+    answer = compose_answer(_result(
+        "今年上半年进出口总额是增加还是减少，幅度多大？",
+        "指标：进出口总额，单位：亿元，2023年上半年：322.7，2024年上半年：312.4，同比增长：-3.2%。",
+    ))
+    assert "（即下降3.2%）" in answer.answer and answer.answer.index("[1]") < answer.answer.index("即下降")
+    growth = compose_answer(_result("进出口总额增长了多少？", "进出口总额312.4亿元，同比增长3.2%。"))
+    assert "下降" not in growth.answer

@@ -115,3 +115,15 @@ def test_hard_negative_loses_its_answer_sentence_and_keeps_the_topic(ask, servic
     assert not any("50万元" in p.text for p in stripped.passages)
     assert any("政务服务中心" in p.text for p in stripped.passages)  # the other sentences are kept
     assert strip_answers(result, ["50万元"], min_relevance=1.01) is None  # nothing relevant is left
+
+
+def test_a_passage_naming_the_asked_year_is_not_put_below_the_rest():
+    from retrieval.hybrid import year_conflict
+
+    title = "青枫湾高新区2024年上半年工作总结"
+    assert year_conflict(title, "一、创新主体", "全区有效高新技术企业达到1289家。", ["2023"])
+    assert not year_conflict(title, "一、创新主体", "达到1289家，较2023年底的1126家净增163家。", ["2023"])
+    assert not year_conflict(title, "", "指标：企业数，2023年上半年：12，2024年上半年：15", ["2023"])
+    assert not year_conflict(title, "", "全区有效高新技术企业达到1289家。", ["2024"])
+    # A plan for 2023 that merely mentions 2022 is still about 2023.
+    assert year_conflict("2023年工作思路", "", "建成后将增加学位*万个、满足未来2022年入学需求。", ["2022"])
