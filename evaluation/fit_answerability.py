@@ -29,12 +29,8 @@ import argparse
 import json
 import math
 import sys
-import zlib
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
-
-HELD_OUT_SHARE = 3  # tenths of each set kept out of fitting
-
 
 @dataclass(frozen=True)
 class Signals:
@@ -101,10 +97,6 @@ class Example:
     held_out: bool
 
 
-def held_out(set_name: str, question_id: str) -> bool:
-    return zlib.crc32(f"{set_name}/{question_id}".encode()) % 10 < HELD_OUT_SHARE
-
-
 def strip_answers(result, answers: list[str], min_relevance: float):
     """``result`` with every sentence holding one of ``answers`` removed from its passages, and the
     relevance of each passage recomputed; None when no passage is left relevant (the rules refuse)."""
@@ -137,17 +129,11 @@ def _spans_with_gaps(text: str, spans: list[tuple[int, int]]) -> list[tuple[int,
 
 
 def set_examples(set_dir: Path, settings) -> list[Example]:
-    from evaluation.__main__ import kb_name_for
+    from evaluation.bench_sets import bench_searcher, held_out
     from evaluation.metrics import contains_any
-    from evaluation.question_sets import read_question_set
-    from ingest.sync import sync_knowledge_base
     from retrieval.answer import choose_quote, compose_answer
-    from retrieval.hybrid import HybridSearcher
 
-    corpus = set_dir / "corpus"
-    kb = kb_name_for(corpus)
-    print(sync_knowledge_base([corpus], kb=kb, settings=settings).summary(), file=sys.stderr)
-    searcher = HybridSearcher(kb, settings)
+    searcher, questions = bench_searcher(set_dir, settings)
     name = set_dir.name
     examples: list[Example] = []
 
@@ -159,7 +145,7 @@ def set_examples(set_dir: Path, settings) -> list[Example]:
             signals = quote_signals(result, quote.chosen)
             examples.append(Example(name, qid, kind, label, tuple(signals.vector()), held_out(name, qid)))
 
-    for q in read_question_set(set_dir / "questions.jsonl").questions:
+    for q in questions:
         result = searcher.search(q.question)
         if not q.answerable:
             add(result, "unanswerable", 0, q.id)

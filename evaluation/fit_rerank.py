@@ -10,7 +10,7 @@ fused scores and coverage; every setting of the grid then re-orders those lists 
 would (retrieval.hybrid.rerank_by_coverage, then the asked year first) and is scored by the rank of
 the first passage holding the question's evidence. The setting with the best mean MRR over the sets,
 on the questions fitted on (about 70 % of each set, by a hash of the id; the rest held out as in
-evaluation.fit_answerability), is printed with hit@1/3/5 and MRR on both parts.
+evaluation.bench_sets), is printed with hit@1/3/5 and MRR on both parts.
 """
 
 from __future__ import annotations
@@ -36,20 +36,14 @@ class Candidates:
 
 
 def collect(set_dir: Path, settings) -> list[Candidates]:
-    from evaluation.__main__ import kb_name_for
-    from evaluation.fit_answerability import held_out
+    from evaluation.bench_sets import bench_searcher, held_out
     from evaluation.metrics import contains_any
-    from evaluation.question_sets import read_question_set
-    from ingest.sync import sync_knowledge_base
-    from retrieval.hybrid import HybridSearcher, year_conflict
+    from retrieval.hybrid import year_conflict
     from retrieval.tunables import DEFAULT
 
-    corpus = set_dir / "corpus"
-    kb = kb_name_for(corpus)
-    print(sync_knowledge_base([corpus], kb=kb, settings=settings).summary(), file=sys.stderr)
-    searcher = HybridSearcher(kb, settings, replace(DEFAULT.search, coverage_weight=0.0))
+    searcher, questions = bench_searcher(set_dir, settings, replace(DEFAULT.search, coverage_weight=0.0))
     out = []
-    for q in read_question_set(set_dir / "questions.jsonl").questions:
+    for q in questions:
         if not q.answerable or not q.evidence:
             continue
         result = searcher.search(q.question, k=POOL)

@@ -425,8 +425,8 @@ def _partial_refusal(result: SearchResult, chosen: list[_Candidate], passages: l
     "资料提到了“政务服务中心”（[1]），但没有提到“邮政编码”。" cites what was found."""
     best = chosen[0].passage
     topic = _topic_found(result, passage_search_text(best.title, best.section, best.text))
-    if not topic or not missing:
-        text = REFUSAL_EN if not result.chinese else (f"资料中没有找到{missing}。" if missing else REFUSAL)
+    if not topic:
+        text = REFUSAL_EN if not result.chinese else f"资料中没有找到{missing}。"
         return AnswerResult(result.question, text, True, [], passages, refusal=Refusal.ATTRIBUTE_MISSING)
     citation = Citation(1, best.source, best.section, best.text, best.relevance, [chosen[0].text])
     if result.chinese:

@@ -198,13 +198,13 @@ class HybridSearcher:
         depth = max(k + self.tunables.fetch_margin, self.tunables.rerank_depth if self.tunables.coverage_weight else 0)
         # Only the candidates that can still reach the top k are read from the store.
         fetched = self._store.fetch([cid for cid, _ in (fused if query.years else fused[:depth])])
-        covered = {cid: coverage(query.terms, query.weights, _search_text(chunk), query.alternatives)
-                   for cid, chunk in fetched.items()}
+        # Coverage for the candidates the re-ranking weighs; _passages adds it for any other that is shown.
+        covered = {cid: _coverage_of(query, fetched[cid]) for cid, _ in fused[:depth] if cid in fetched}
         if self.tunables.coverage_weight:
             fused = rerank_by_coverage(fused, covered, depth, self.tunables.coverage_weight)
         if query.years:
             fused = prefer_asked_year(fetched, fused, query.years)
-        result.passages = self._passages(fused, fetched, covered, k)
+        result.passages = self._passages(query, fused, fetched, covered, k)
         raw = dict(fusion.fused)
         for p in result.passages:
             p.bm25, p.dense, p.fused = fusion.bm25.get(p.id), fusion.dense.get(p.id), raw.get(p.id, 0.0)
@@ -221,8 +221,10 @@ class HybridSearcher:
                                        k=self.tunables.rrf_k)
         return Fusion(fused, _signals(keyword_hits), _signals(dense_hits))
 
-    def _passages(self, fused: list, fetched: dict[str, StoredChunk], covered: dict[str, float], k: int) -> list[Passage]:
-        best_possible = fused[0][1] if fused else 1.0
+    def _passages(self, query: Query, fused: list, fetched: dict[str, StoredChunk], covered: dict[str, float],
+                  k: int) -> list[Passage]:
+        # The asked year's passages come first, so the best score need not be the first one.
+        best_possible = max((score for _, score in fused), default=1.0)
         passages: list[Passage] = []
         for cid, score in fused:
             if len(passages) == k:
@@ -231,6 +233,8 @@ class HybridSearcher:
                 continue
             p = _passage(fetched[cid])
             p.rank, p.score = len(passages) + 1, round(score / best_possible, 4) if best_possible > 0 else 0.0
+            if cid not in covered:  # a passage of the asked year from below the re-ranked depth
+                covered[cid] = _coverage_of(query, fetched[cid])
             p.coverage = round(covered[cid], 4)
             # Lexical coverage, not the dense score, decides relevance: e5 gives unrelated
             # Chinese questions about the same cosine as related ones (measured on seed.jsonl).
@@ -305,8 +309,9 @@ def rerank_by_coverage(fused: list, covered: dict[str, float], depth: int, weigh
     return rescored + [(cid, score / top) for cid, score in tail]
 
 
-def _search_text(chunk: StoredChunk) -> str:
-    return passage_search_text(chunk.meta.get("title", ""), chunk.meta.get("section", ""), chunk.text)
+def _coverage_of(query: Query, chunk: StoredChunk) -> float:
+    text = passage_search_text(chunk.meta.get("title", ""), chunk.meta.get("section", ""), chunk.text)
+    return coverage(query.terms, query.weights, text, query.alternatives)
 
 
 def prefer_asked_year(fetched: dict[str, StoredChunk], fused: list, years: list[str]) -> list:
