@@ -50,6 +50,7 @@ _ANTECEDENT_Q = re.compile(r"为什么|为何|原因|怎么会|怎么死|怎样�
 # An item of a list: (一) / (1) / 一、/ 一是 / 1. / 第一， / a bullet.
 _LIST_ITEM = re.compile(r"^(?:[（(][一二三四五六七八九十\d]{1,3}[）)]|[一二三四五六七八九十]{1,3}(?:、|是)"
                         r"|\d{1,2}(?:[、．]|\.(?!\d))|第[一二三四五六七八九十]{1,3}[，、,]|[-•·●▪])")
+_BULLETS = "-•·●▪"  # an item marked by a bullet opens with its only sentence; "-{…}-" is wiki markup
 _HAS_DATE = re.compile(r"\d+年|[*\d]+月|[*\d]+日")
 
 
@@ -187,6 +188,9 @@ def _select(candidates: list[_Candidate], result: SearchResult, w: AnswerWeights
     # runner-up: a runner-up further down the same passage would otherwise skip its second half.
     chosen = [best] + (_rest_of_sentence(best, candidates, w) if _announced_item(best.text) else [])
     same_passage = [c for c in candidates if c.passage is best.passage]
+    opening = _item_opening(best, same_passage)
+    if opening is not None:
+        chosen.append(opening)
     if best.end - best.start <= w.short_sentence and not FIGURE.search(best.text):
         following = [c for c in same_passage if c.start >= best.end]
         if following:
@@ -246,6 +250,24 @@ def _select(candidates: list[_Candidate], result: SearchResult, w: AnswerWeights
     # Read in document order within a passage, passages in rank order.
     chosen.sort(key=lambda c: (c.passage.rank, c.start))
     return _merge_adjacent(chosen)
+
+
+def _item_opening(best: _Candidate, same_passage: list[_Candidate]) -> _Candidate | None:
+    """The opening sentence of the list item that ``best`` goes on with, on the same line.
+
+    An item's first sentence names what the item is about ("（二）投诉监督电话：88261099。"); the
+    sentences after it lean on it ("对窗口工作人员服务态度……也可以拨打12345…反映。") and, quoted alone,
+    lose the subject and often the figure asked for.
+    """
+    if _announced_item(best.text):
+        return None
+    preceding = [c for c in same_passage if c.end <= best.start]
+    if not preceding:
+        return None
+    before = max(preceding, key=lambda c: c.end)
+    between = best.passage.text[before.end : best.start]
+    numbered = _announced_item(before.text) and before.text.lstrip()[:1] not in _BULLETS
+    return before if numbered and "\n" not in between and not between.strip() else None
 
 
 def _next_with_cue(best: _Candidate, same_passage: list[_Candidate],
@@ -390,6 +412,11 @@ def _missing(result: SearchResult, chosen: list[_Candidate], wanted: Asked) -> s
     that no document mentions is not in them.
     """
     said = " ".join(normalize_text(c.text) for c in chosen)
+    # A figure asked of 博士后 where the documents only speak of 博士: the figure quoted belongs to
+    # another thing. (Prose about the broader thing often still tells what is asked, so only figures.)
+    narrower = next(iter(sorted(result.narrower)), "")
+    if narrower and wanted.numeric:
+        return f"“{narrower}”"
     if wanted.wants_value and wanted.attribute in result.unknown:
         # "哪些河道" is answered by naming members of the category (元峰河、安里河), which share
         # the category's first character.

