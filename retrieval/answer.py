@@ -17,10 +17,11 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 
 from retrieval.hybrid import Passage, SearchResult, coverage
+from retrieval.meaning import Mapping
 from retrieval.schema import AnswerResult, Citation, RankedPassage, Refusal
 from retrieval.tunables import DEFAULT, AnswerWeights
 from text.figures import FIGURE, extract_sentence
-from text.normalize import match_key, normalize_text, passage_search_text
+from text.normalize import match_key, normalize_text, passage_search_text, synonym_groups
 from text.questions import Asked, AskedKind, asked, names_year, supplies
 from text.sentences import sentence_spans
 from text.structure import Section, parse_sections
@@ -50,6 +51,7 @@ _ANTECEDENT_Q = re.compile(r"为什么|为何|原因|怎么会|怎么死|怎样�
 # An item of a list: (一) / (1) / 一、/ 一是 / 1. / 第一， / a bullet.
 _LIST_ITEM = re.compile(r"^(?:[（(][一二三四五六七八九十\d]{1,3}[）)]|[一二三四五六七八九十]{1,3}(?:、|是)"
                         r"|\d{1,2}(?:[、．]|\.(?!\d))|第[一二三四五六七八九十]{1,3}[，、,]|[-•·●▪])")
+MAX_ITEMS_BACK = 12  # how far back from a list item its announcement is looked for, in sentences
 _BULLETS = "-•·●▪"  # an item marked by a bullet opens with its only sentence; "-{…}-" is wiki markup
 _HAS_DATE = re.compile(r"\d+年|[*\d]+月|[*\d]+日")
 
@@ -119,18 +121,24 @@ def _year_agreement(asked: list[str], passage: Passage, sentence: str, w: Answer
     return w.year_match if names_year(tuple(asked), sentence) else 0.0
 
 
-def _partial_coverage(query_terms: list[str], weights: dict[str, float], text: str) -> float:
+def _partial_coverage(query_terms: list[str], weights: dict[str, float], text: str,
+                      alternatives: dict[str, Mapping] | None = None) -> float:
     """IDF-weighted share of the question's words that ``text`` lacks whole but holds in part.
 
     A question paraphrases its source: 颜色 for 色, 树叶 for 叶, 有毒 for 毒性. Each missing
-    word of two or more characters earns the fraction of its characters found in the sentence.
+    word of two or more characters earns the fraction of its characters found in the sentence;
+    a word that :func:`coverage` already found through a synonym or stand-in is not missing.
     """
     total = sum(weights.get(t, 0.0) for t in query_terms)
     if total <= 0:
         return 0.0
+    groups = synonym_groups()
+    alternatives = alternatives or {}
     found = 0.0
     for t in query_terms:
-        if len(t) < 2 or t in text:
+        if len(t) < 2 or t in text or any(alt in text for alt in groups.get(t, ())):
+            continue
+        if t in alternatives and any(alt in text for alt in alternatives[t].alternatives):
             continue
         found += weights.get(t, 0.0) * sum(ch in text for ch in t) / len(t)
     return found / total
@@ -159,7 +167,8 @@ def _score_sentences(result: SearchResult, w: AnswerWeights = DEFAULT.answer) ->
             # Words in the title or heading hold for every sentence under it: the
             # sentence that answers often says 它/其 instead of the subject.
             score = coverage(result.query_terms, result.term_weights, context_here + " " + norm, result.alternatives)
-            score += w.partial_weight * _partial_coverage(result.query_terms, result.term_weights, context_here + " " + norm)
+            score += w.partial_weight * _partial_coverage(result.query_terms, result.term_weights,
+                                                          context_here + " " + norm, result.alternatives)
             score += w.rank_bonus / doc_rank[p.source]
             score += _year_agreement(result.years, p, norm, w)
             if wants_figure and FIGURE.search(sentence):
@@ -188,9 +197,9 @@ def _select(candidates: list[_Candidate], result: SearchResult, w: AnswerWeights
     # runner-up: a runner-up further down the same passage would otherwise skip its second half.
     chosen = [best] + (_rest_of_sentence(best, candidates, w) if _announced_item(best.text) else [])
     same_passage = [c for c in candidates if c.passage is best.passage]
-    opening = _item_opening(best, same_passage)
-    if opening is not None:
-        chosen.append(opening)
+    for context in (_item_opening(best, same_passage), _list_lead_in(best, same_passage, w)):
+        if context is not None:
+            chosen.append(context)
     if best.end - best.start <= w.short_sentence and not FIGURE.search(best.text):
         following = [c for c in same_passage if c.start >= best.end]
         if following:
@@ -268,6 +277,23 @@ def _item_opening(best: _Candidate, same_passage: list[_Candidate]) -> _Candidat
     between = best.passage.text[before.end : best.start]
     numbered = _announced_item(before.text) and before.text.lstrip()[:1] not in _BULLETS
     return before if numbered and "\n" not in between and not between.strip() else None
+
+
+def _list_lead_in(best: _Candidate, same_passage: list[_Candidate], w: AnswerWeights) -> _Candidate | None:
+    """The sentence announcing the list that ``best`` is an item of ("有下列情形之一的，不予支持：").
+
+    In policy texts the announcement holds what the items lead to (不予支持, 追回补贴) or what they
+    are (申报材料): an item quoted alone ("（四）贷款资金用于股票…的；") answers nothing.
+    """
+    if not _announced_item(best.text):
+        return None
+    preceding = sorted((c for c in same_passage if c.end <= best.start), key=lambda c: -c.start)
+    for c in preceding[:MAX_ITEMS_BACK]:
+        if _LEAD_IN.search(c.text) and not _announced_item(c.text):
+            return c if c.end - c.start <= w.max_answer_chars // 2 else None
+        if not _announced_item(c.text) and "\n" not in best.passage.text[c.end : best.start]:
+            return None  # prose before the item on its line: not a list after all
+    return None
 
 
 def _next_with_cue(best: _Candidate, same_passage: list[_Candidate],

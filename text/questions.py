@@ -91,7 +91,7 @@ _ATTRIBUTE_BEFORE = [
 # Words that say what is asked, not what about: they never count as a missing topic. The last line:
 # a cap, amount or target is a kind of figure, written 最高/不超过/力争 rather than named.
 QUESTION_WORDS = frozenset(
-    """时候 多长时间 多长 多久 多大 多高 几年 几个 几次 几号 几天 几家 几类 几种 几项 几月 钱 最多 最少 至少 最高 最低
+    """时候 什么样 怎么样 多长时间 多长 多久 多大 多高 几年 几个 几次 几号 几天 几家 几类 几种 几项 几月 钱 最多 最少 至少 最高 最低
     一共 总共 大概 大约 具体 能拿 能领 能报 可以 需要 要求 应该 标准
     上限 下限 封顶 限额 额度 数额 目标
     东西 内容 方面 事情 事项 地方 方式 途径 情形 情况 问题""".split()
