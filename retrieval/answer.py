@@ -443,7 +443,7 @@ def _missing(result: SearchResult, chosen: list[_Candidate], wanted: Asked) -> s
     narrower = next(iter(sorted(result.narrower)), "")
     if narrower and wanted.numeric:
         return f"“{narrower}”"
-    if wanted.wants_value and wanted.attribute in result.unknown:
+    if wanted.wants_value and wanted.attribute in result.unknown and not wanted.names_its_kind:
         # "哪些河道" is answered by naming members of the category (元峰河、安里河), which share
         # the category's first character.
         if not (wanted.category and wanted.attribute[0] in said):

@@ -119,3 +119,24 @@ def test_a_negative_growth_is_told_as_a_fall():
     assert "（即下降3.2%）" in answer.answer and answer.answer.index("[1]") < answer.answer.index("即下降")
     growth = compose_answer(_result("进出口总额增长了多少？", "进出口总额312.4亿元，同比增长3.2%。"))
     assert "下降" not in growth.answer
+
+
+def test_a_list_item_is_quoted_with_the_sentence_announcing_its_list():
+    # The item matches the question; what it leads to (不予支持) is only in the announcement.
+    answer = compose_answer(_result(
+        "贷款资金能用于股票投资吗？",
+        "第十四条 有下列情形之一的，不予支持：\n\n（一）企业被列入失信被执行人名单的；\n\n"
+        "（二）贷款资金用于股票、期货等投资的；\n\n（三）企业存在尚未结清的不良贷款的。",
+    ))
+    assert "不予支持" in answer.answer and "股票" in answer.answer
+    assert answer.answer.index("不予支持") < answer.answer.index("股票")
+
+
+def test_a_sentence_going_on_with_a_list_item_brings_the_item_opening():
+    # The second sentence of item (二) matches the question's words; the number asked for opens the item.
+    answer = compose_answer(_result(
+        "对窗口工作人员的服务态度不满意，投诉打哪个电话？",
+        "（一）咨询电话：88261000。\n（二）投诉监督电话：88261099。对窗口工作人员服务态度、办事效率等问题，"
+        "也可以通过“好差评”系统进行评价。\n（三）投诉事项一般在5个工作日内答复。",
+    ))
+    assert "88261099" in answer.answer and "88261000" not in answer.answer

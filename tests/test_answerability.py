@@ -18,9 +18,14 @@ NOTICE = """# 青枫湾高新区企业服务须知
 ## 二、“高新贷”贴息
 对使用“高新贷”的企业，按实际支付利息的50%给予贴息，单户企业每年贴息最高50万元。
 
+贷款资金不得用于股票、期货等投资。
+
 ## 三、知识产权维权
 企业在境外发生知识产权诉讼的，按实际支付律师费的50%给予补助，单个案件最高40万元。
 企业登记软件著作权的，每件资助300元。
+
+## 四、人才生活补贴
+首次在高新区就业的博士研究生，给予一次性生活补贴5万元。
 """
 
 
@@ -127,3 +132,31 @@ def test_a_passage_naming_the_asked_year_is_not_put_below_the_rest():
     assert not year_conflict(title, "", "全区有效高新技术企业达到1289家。", ["2024"])
     # A plan for 2023 that merely mentions 2022 is still about 2023.
     assert year_conflict("2023年工作思路", "", "建成后将增加学位*万个、满足未来2022年入学需求。", ["2022"])
+
+
+def test_a_figure_asked_of_a_narrower_thing_is_refused_naming_it(ask):
+    # 博士后 adds a head character to 博士: the documents' 5万元 belongs to 博士, not to 博士后.
+    narrower = ask("博士后有多少生活补贴？")
+    assert narrower.refused and "没有提到“博士后”" in narrower.answer and "[1]" in narrower.answer
+    broader = ask("博士有多少生活补贴？")
+    assert not broader.refused and "5万元" in broader.answer
+    assert not ask("第一次在高新区就业的博士有多少生活补贴？").refused  # 第一次: a numeral and its classifier
+
+
+def test_an_address_question_needs_a_numbered_place(ask):
+    assert "科创大道88号" in ask("政务服务中心的地址是什么？").answer
+    answer = ask("高新贷贴息去哪个地址办理？")
+    assert answer.refused and "地址" in answer.answer
+    assert asked(normalize_text("人才公寓地址在哪里？")).kind is AskedKind.ADDRESS
+
+
+def test_colloquial_word_bridged_through_its_english_gloss(ask, service_kb):
+    from retrieval.ask import Assistant
+
+    vocabulary = Assistant().searcher("service")._current().vocabulary
+    assert "炒股" not in NOTICE
+    mapping = vocabulary.map_word("炒股")  # "speculate in stocks" shares 股 and "stock" with 股票
+    assert mapping is not None and mapping.how == "gloss" and "股票" in mapping.alternatives
+    assert vocabulary.map_word("一类") is None or vocabulary.map_word("一类").how != "gloss"
+    answer = ask("高新贷的钱能拿去炒股吗？")
+    assert not answer.refused and "股票" in answer.answer

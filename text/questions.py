@@ -61,6 +61,7 @@ _ASKS: list[tuple[AskedKind, re.Pattern[str]]] = [
     (AskedKind.COUNT, re.compile(rf"(多少|(?<!哪)几)({_MEASURE}|平方米)|how many")),
     (AskedKind.NUMBER, re.compile(r"多少|几")),
 ]
+_KIND_PATTERN = dict(_ASKS)
 _NUMERIC = frozenset({AskedKind.PERCENT, AskedKind.DURATION, AskedKind.AMOUNT, AskedKind.COUNT, AskedKind.NUMBER})
 _MEASURED = re.compile(rf"(?:多少|(?<!哪)几)({_MEASURE})")
 _CURRENCY = r"(万|亿|千|百)?(元|美元|欧元|英镑|日元|港元|港币|澳元|卢布|法郎|镑)"
@@ -108,6 +109,13 @@ class Asked:
     unit: str = ""  # the measure word of "多少件 / 几家": a count in another unit answers something else
     # "哪些河道": the answer names members of a category (元峰河、安里河) more often than the category.
     category: bool = False
+
+    @property
+    def names_its_kind(self) -> bool:
+        """The attribute is the checked kind itself ("地址是什么", "电话是多少"): whether the quote gives
+        one is told from its text (:func:`supplies`), not from the word, which documents often leave out
+        (位于科创大道88号)."""
+        return self.checked and bool(self.attribute) and bool(_KIND_PATTERN[self.kind].search(self.attribute))
 
     @property
     def wants_value(self) -> bool:
