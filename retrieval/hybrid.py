@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from retrieval.fusion import reciprocal_rank_fusion
 from retrieval.keyword import KeywordIndex
 from retrieval.keyword_cache import KeywordSnapshot, load_snapshot
-from retrieval.meaning import TRUSTED, Mapping, VocabularyMap
+from retrieval.meaning import TRUSTED, Mapping, VocabularyMap, abbreviation_stretches, expand_abbreviation
 from retrieval.schema import Refusal
 from retrieval.tunables import DEFAULT, SearchTunables
 from settings import Settings, get_settings, validate_kb_name
@@ -201,6 +201,9 @@ class HybridSearcher:
         depth = max(k + self.tunables.fetch_margin, self.tunables.rerank_depth if self.tunables.coverage_weight else 0)
         # Only the candidates that can still reach the top k are read from the store.
         fetched = self._store.fetch([cid for cid, _ in (fused if query.years else fused[:depth])])
+        query = with_abbreviations(query, fetched, snapshot.keyword)
+        result.query_terms, result.term_weights = query.terms, query.weights
+        result.alternatives, result.unknown = query.alternatives, query.unknown
         # Coverage for the candidates the re-ranking weighs; _passages adds it for any other that is shown.
         covered = {cid: _coverage_of(query, fetched[cid]) for cid, _ in fused[:depth] if cid in fetched}
         if self.tunables.coverage_weight:
@@ -288,6 +291,46 @@ def analyse(question: str, keyword: KeywordIndex, vocabulary: VocabularyMap, unk
     narrower = {t: head for t in unknown if (head := vocabulary.narrows(t))}
     return Query(question, normalized, chinese, query_terms, query_tokens, weights, YEAR.findall(normalized),
                  alternatives, unknown, narrower)
+
+
+def with_abbreviations(query: Query, fetched: dict[str, StoredChunk], keyword: KeywordIndex) -> Query:
+    """The query with abbreviations that jieba cut apart read in the candidate passages.
+
+    A user writes 北交所 where the documents say 北京证券交易所, and jieba cuts "冲北交所" into 冲北交 +
+    所: no dictionary knows the stretch, but a candidate passage that the dense search found holds
+    the phrase it shortens. The stretch replaces the unknown pieces it overlaps, weighed like the
+    phrase's heaviest word, and the phrase stands for it.
+    """
+    if not query.chinese or not query.unknown:
+        return query
+    texts = [passage_search_text(c.meta.get("title", ""), c.meta.get("section", ""), c.text) for c in fetched.values()]
+    terms_now, weights = list(query.terms), dict(query.weights)
+    alternatives, unknown = dict(query.alternatives), set(query.unknown)
+    read: list[str] = []
+    for stretch in abbreviation_stretches(query.normalized, query.unknown - set(query.alternatives)):
+        if any(_overlap(stretch, other, query.normalized) >= 2 for other in read):
+            continue  # 北交所上 once 北交所 is read
+        phrase = expand_abbreviation(stretch, texts)
+        if not phrase:
+            continue
+        replaced = [t for t in terms_now if t in unknown and _overlap(stretch, t, query.normalized) >= 2]
+        terms_now = [t for t in terms_now if t not in replaced] + [stretch]
+        unknown -= set(replaced)
+        weights[stretch] = max((keyword.term_weight(w) for w in terms(phrase, normalized=True)), default=0.0)
+        alternatives[stretch] = Mapping(stretch, (phrase,), "abbreviation")
+        read.append(stretch)
+    if not read:
+        return query
+    return dataclasses.replace(query, terms=terms_now, weights=weights, alternatives=alternatives,
+                               unknown=frozenset(unknown), tokens=query.tokens)
+
+
+def _overlap(stretch: str, word: str, question: str) -> int:
+    """Characters that ``stretch`` and ``word`` share where they stand in ``question``."""
+    a, b = question.find(stretch), question.find(word)
+    if a < 0 or b < 0:
+        return 0
+    return max(0, min(a + len(stretch), b + len(word)) - max(a, b))
 
 
 def _weight(keyword: KeywordIndex, vocabulary: VocabularyMap, term: str,

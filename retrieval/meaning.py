@@ -135,6 +135,47 @@ def cedict_gloss_words() -> dict[str, tuple[str, ...]]:
             if (kept := tuple(sorted(w for w in found if headwords[w] <= GLOSS_WORD_MAX_HEADWORDS)))}
 
 
+# An abbreviation keeps a character or two of each word it shortens (北[京证券]交[易]所): how many it
+# may skip between two of its own, and the lengths of question stretches read as one.
+ABBREVIATION_GAP = 3
+ABBREVIATION_STRETCH = (3, 4)
+
+
+def abbreviation_stretches(question: str, unknown: frozenset[str]) -> list[str]:
+    """Stretches of the (normalised) question that may be an abbreviation jieba cut apart: 3–4 Chinese
+    characters sharing two or more with a word the knowledge base lacks (冲北交 + 所 -> 北交所)."""
+    low, high = ABBREVIATION_STRETCH
+    found: list[str] = []
+    for word in unknown:
+        if not _CJK_WORD.match(word):
+            continue
+        for at in (m.start() for m in re.finditer(re.escape(word), question)):
+            for size in range(low, high + 1):
+                for start in range(max(0, at - size + 2), at + len(word) - 1):
+                    stretch = question[start : start + size]
+                    shared = min(start + size, at + len(word)) - max(start, at)
+                    if (len(stretch) == size and stretch != word and shared >= 2
+                            and _CJK_WORD.match(stretch) and stretch not in found):
+                        found.append(stretch)
+    return found
+
+
+def expand_abbreviation(stretch: str, texts: list[str]) -> str:
+    """The phrase of ``texts`` that ``stretch`` abbreviates ("" when none): it starts and ends with the
+    stretch's first and last characters and holds the others in order, at most ABBREVIATION_GAP
+    characters apart (北交所 -> 北京证券交易所). A stretch found as it is abbreviates nothing."""
+    gap = rf"[\u4e00-\u9fff]{{0,{ABBREVIATION_GAP}}}?"
+    pattern = re.compile(gap.join(map(re.escape, stretch)))
+    for text in texts:
+        if stretch in text:
+            return ""
+    for text in texts:
+        for match in pattern.finditer(text):
+            if len(match.group()) >= len(stretch) + 2:
+                return match.group()
+    return ""
+
+
 # Suffixes that only measure or name the bearer: 藏书量 is spoken of wherever 藏书 is.
 MEASURE_SUFFIXES = frozenset("量数段期度地者人率额")
 # Noun suffixes that add no meaning (车子 is a 车, 活儿 a 活): colloquial words carry them.

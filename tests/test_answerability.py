@@ -24,7 +24,10 @@ NOTICE = """# 青枫湾高新区企业服务须知
 企业在境外发生知识产权诉讼的，按实际支付律师费的50%给予补助，单个案件最高40万元。
 企业登记软件著作权的，每件资助300元。
 
-## 四、人才生活补贴
+## 四、上市奖励
+企业在北京证券交易所上市的，给予300万元奖励。
+
+## 五、人才生活补贴
 首次在高新区就业的博士研究生，给予一次性生活补贴5万元。
 """
 
@@ -160,3 +163,13 @@ def test_colloquial_word_bridged_through_its_english_gloss(ask, service_kb):
     assert vocabulary.map_word("一类") is None or vocabulary.map_word("一类").how != "gloss"
     answer = ask("高新贷的钱能拿去炒股吗？")
     assert not answer.refused and "股票" in answer.answer
+
+
+def test_an_abbreviation_cut_apart_by_jieba_is_read_in_the_passages(ask):
+    from retrieval.meaning import abbreviation_stretches, expand_abbreviation
+
+    assert "北交所" in abbreviation_stretches("老板想冲北交所上市", frozenset({"冲北交"}))
+    assert expand_abbreviation("北交所", ["在北京证券交易所上市的"]) == "北京证券交易所"
+    assert expand_abbreviation("北交所", ["北交所上市"]) == ""  # found as it is: no abbreviation
+    answer = ask("老板打算冲北交所上市，区里能奖多少？")
+    assert not answer.refused and "300万元" in answer.answer
