@@ -1,4 +1,4 @@
-from text.normalize import english_terms, expand_synonyms, match_key, normalize_text, terms, tokenize
+from text.normalize import english_forms, english_terms, expand_synonyms, match_key, normalize_text, terms, tokenize
 
 
 def test_traditional_and_full_width_are_normalised():
@@ -30,3 +30,11 @@ def test_english_questions_map_to_chinese_terms():
     found, translated, total = english_terms("What are the 2023 plans for road construction?")
     assert {"2023", "道路", "计划", "建设"} <= set(found)
     assert translated == total
+
+
+def test_english_words_are_looked_up_under_their_dictionary_forms():
+    assert "spend" in english_forms("spending") and "organization" in english_forms("organisation")
+    assert "recognize" in english_forms("recognised") and "subsidy" in english_forms("subsidies")
+    assert "job" in english_forms("jobs") and english_forms("red") == ["red"]
+    found, _, _ = english_terms("R&D spending")
+    assert "研发" in found  # "R&D" stays one word, as the glossary lists it

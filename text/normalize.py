@@ -35,7 +35,7 @@ STOPWORDS = frozenset(
 ENGLISH_FUNCTION_WORDS = frozenset(
     """per given each any can could should must will would may might shall there their them they than then
     also into about under over after before between within without upon such other some its our your my
-    get gets got give gives if so not no yes all more most less least very just only still yet""".split()
+    get gets got give gives if so not no yes all more most less least very just only still yet as""".split()
 )
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
@@ -150,11 +150,41 @@ def _glossary() -> dict[str, tuple[str, ...]]:
 
 
 def lookup_english(table: dict, phrase: str):
-    """``table``'s entry for an English word or phrase, or for it less a plural -s; None when neither."""
-    return table.get(phrase) or (table.get(phrase[:-1]) if phrase.endswith("s") else None)
+    """``table``'s entry for an English word or phrase, or for one of its other forms (a phrase less a
+    plural -s; a single word also less -ing/-ed/-ies and in American spelling); None when none has one."""
+    forms = english_forms(phrase) if " " not in phrase else [phrase] + ([phrase[:-1]] if phrase.endswith("s") else [])
+    return next((table[form] for form in forms if table.get(form)), None)
 
 
-_EN_WORD = re.compile(r"[a-z0-9]+")
+# British spellings as dictionaries spell them (organisation -> organization, labour -> labor).
+_AMERICAN = [(re.compile(r"is(ation|e|ed|es|ing)$"), r"iz\1"), (re.compile(r"our$"), "or"), (re.compile(r"tre$"), "ter")]
+
+
+def english_forms(word: str) -> list[str]:
+    """An English word, then the forms a dictionary files it under: the American spelling, the word
+    less a plural -s/-es/-ies, a past -ed or a gerund -ing (spending -> spend, recognised -> recognize)."""
+    forms = [word]
+    for pattern, repl in _AMERICAN:
+        if pattern.search(word):
+            forms.append(pattern.sub(repl, word))
+    for base in list(forms):
+        if len(base) <= 3:
+            continue
+        if base.endswith("ies"):
+            forms.append(base[:-3] + "y")
+        elif base.endswith("es"):
+            forms += [base[:-2], base[:-1]]
+        elif base.endswith("s") and not base.endswith("ss"):
+            forms.append(base[:-1])
+        for suffix in ("ing", "ed"):
+            if base.endswith(suffix) and len(base) >= len(suffix) + 2:
+                stem = base[: -len(suffix)]
+                forms += [stem, stem + "e"] + ([stem[:-1]] if len(stem) > 2 and stem[-1] == stem[-2] else [])
+    return list(dict.fromkeys(forms))
+
+
+# "R&D", "M&A": one word, as the glossary lists them.
+_EN_WORD = re.compile(r"[a-z0-9]+(?:&[a-z0-9]+)*")
 
 
 def english_terms(text: str, missed: list[str] | None = None) -> tuple[list[str], int, int]:

@@ -59,7 +59,7 @@ _ASKS: list[tuple[AskedKind, re.Pattern[str]]] = [
     (AskedKind.DATE, re.compile(r"什么时候|何时|哪天|哪一天|哪一年|哪年|几月|几号前|截止|日期|\bwhen\b|\bdeadline|\bdate\b")),
     (AskedKind.AMOUNT, re.compile(r"多少钱|多少万|金额|资金多少|奖励多少|补贴多少|资助多少|补助多少|奖多少|补多少|拿多少|领多少|多少奖励|多少补贴|多少资助|多少补助|how much|\bamount|\baward|\breward|\bsubsid|\bfunding")),
     (AskedKind.COUNT, re.compile(rf"(多少|(?<!哪)几)({_MEASURE}|平方米)|how many")),
-    (AskedKind.NUMBER, re.compile(r"多少|几")),
+    (AskedKind.NUMBER, re.compile(r"多少|(?<!哪)几")),  # 哪几家 asks which, not how many
 ]
 _KIND_PATTERN = dict(_ASKS)
 _NUMERIC = frozenset({AskedKind.PERCENT, AskedKind.DURATION, AskedKind.AMOUNT, AskedKind.COUNT, AskedKind.NUMBER})
