@@ -16,12 +16,12 @@ import re
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
-from retrieval.hybrid import Passage, SearchResult, coverage
+from retrieval.hybrid import Passage, SearchResult, coverage, found_whole
 from retrieval.meaning import Mapping
 from retrieval.schema import AnswerResult, Citation, RankedPassage, Refusal
 from retrieval.tunables import DEFAULT, AnswerWeights
 from text.figures import FIGURE, extract_sentence
-from text.normalize import match_key, normalize_text, passage_search_text, synonym_groups
+from text.normalize import match_key, normalize_text, passage_search_text
 from text.questions import Asked, AskedKind, asked, names_year, supplies
 from text.sentences import sentence_spans
 from text.structure import Section, parse_sections
@@ -49,10 +49,10 @@ _LEAD_IN = re.compile(r"以下|如下|下列|[：:]$")
 # Questions about how something came about: the story usually comes before the sentence naming the outcome.
 _ANTECEDENT_Q = re.compile(r"为什么|为何|原因|怎么会|怎么死|怎样死|如何死|背景|由来|得名|怎么来|怎样来")
 # An item of a list: (一) / (1) / 一、/ 一是 / 1. / 第一， / a bullet.
+_BULLETS = "-•·●▪"
 _LIST_ITEM = re.compile(r"^(?:[（(][一二三四五六七八九十\d]{1,3}[）)]|[一二三四五六七八九十]{1,3}(?:、|是)"
-                        r"|\d{1,2}(?:[、．]|\.(?!\d))|第[一二三四五六七八九十]{1,3}[，、,]|[-•·●▪])")
+                        rf"|\d{{1,2}}(?:[、．]|\.(?!\d))|第[一二三四五六七八九十]{{1,3}}[，、,]|[{_BULLETS}])")
 MAX_ITEMS_BACK = 12  # how far back from a list item its announcement is looked for, in sentences
-_BULLETS = "-•·●▪"  # an item marked by a bullet opens with its only sentence; "-{…}-" is wiki markup
 _HAS_DATE = re.compile(r"\d+年|[*\d]+月|[*\d]+日")
 
 
@@ -122,7 +122,7 @@ def _year_agreement(asked: list[str], passage: Passage, sentence: str, w: Answer
 
 
 def _partial_coverage(query_terms: list[str], weights: dict[str, float], text: str,
-                      alternatives: dict[str, Mapping] | None = None) -> float:
+                      alternatives: dict[str, Mapping]) -> float:
     """IDF-weighted share of the question's words that ``text`` lacks whole but holds in part.
 
     A question paraphrases its source: 颜色 for 色, 树叶 for 叶, 有毒 for 毒性. Each missing
@@ -132,13 +132,9 @@ def _partial_coverage(query_terms: list[str], weights: dict[str, float], text: s
     total = sum(weights.get(t, 0.0) for t in query_terms)
     if total <= 0:
         return 0.0
-    groups = synonym_groups()
-    alternatives = alternatives or {}
     found = 0.0
     for t in query_terms:
-        if len(t) < 2 or t in text or any(alt in text for alt in groups.get(t, ())):
-            continue
-        if t in alternatives and any(alt in text for alt in alternatives[t].alternatives):
+        if len(t) < 2 or found_whole(t, text, alternatives):
             continue
         found += weights.get(t, 0.0) * sum(ch in text for ch in t) / len(t)
     return found / total
@@ -189,7 +185,9 @@ def _score_sentences(result: SearchResult, w: AnswerWeights = DEFAULT.answer) ->
 
 
 def _select(candidates: list[_Candidate], result: SearchResult, w: AnswerWeights = DEFAULT.answer) -> list[_Candidate]:
-    """The best sentence, its continuation when it is only a lead-in, and a close runner-up."""
+    """The best sentence, what it needs to be read (its continuation when it is only a lead-in, the
+    announcement of the list it is an item of, the opening of the item it goes on with), and a
+    close runner-up."""
     if not candidates:
         return []
     best = candidates[0]
@@ -275,6 +273,7 @@ def _item_opening(best: _Candidate, same_passage: list[_Candidate]) -> _Candidat
         return None
     before = max(preceding, key=lambda c: c.end)
     between = best.passage.text[before.end : best.start]
+    # A bulleted item opens with its only sentence (and "-{…}-" is wiki markup, no bullet).
     numbered = _announced_item(before.text) and before.text.lstrip()[:1] not in _BULLETS
     return before if numbered and "\n" not in between and not between.strip() else None
 
@@ -287,12 +286,18 @@ def _list_lead_in(best: _Candidate, same_passage: list[_Candidate], w: AnswerWei
     """
     if not _announced_item(best.text):
         return None
+    text = best.passage.text
     preceding = sorted((c for c in same_passage if c.end <= best.start), key=lambda c: -c.start)
     for c in preceding[:MAX_ITEMS_BACK]:
-        if _LEAD_IN.search(c.text) and not _announced_item(c.text):
+        if _announced_item(c.text):
+            continue  # an earlier item of the same list
+        if _LEAD_IN.search(c.text):
             return c if c.end - c.start <= w.max_answer_chars // 2 else None
-        if not _announced_item(c.text) and "\n" not in best.passage.text[c.end : best.start]:
-            return None  # prose before the item on its line: not a list after all
+        # A sentence going on with an earlier item shares its line; one that opens a line is prose
+        # (another list's items may come before it), and prose before the item on its line means
+        # there is no list at all.
+        if not text[text.rfind("\n", 0, c.start) + 1 : c.start].strip() or "\n" not in text[c.end : best.start]:
+            return None
     return None
 
 
@@ -432,15 +437,19 @@ _TOPIC_EDGES = "的之和与及或在对是有，。、？?！!“”\"' "
 def _missing(result: SearchResult, chosen: list[_Candidate], wanted: Asked) -> str:
     """What the question asks that the quoted sentences do not give ("" when they give it all).
 
-    An attribute counts as missing only when the question asks for a value of it (多少, 叫什么, 在哪,
-    哪些X) and the knowledge base holds the word nowhere, nor a trusted stand-in: documents often
-    give an attribute without naming it (生于… for 出生地, 又名… for 别名), but a 邮政编码 or 注册资本
-    that no document mentions is not in them.
+    - A figure asked of a narrower thing than the documents speak of (博士后 where they have 博士):
+      the quoted figure belongs to the broader one.
+    - An attribute counts as missing only when the question asks for a value of it (多少, 叫什么, 在哪,
+      哪些X) and the knowledge base holds the word nowhere, nor a trusted stand-in: documents often
+      give an attribute without naming it (生于… for 出生地, 又名… for 别名), but a 邮政编码 or 注册资本
+      that no document mentions is not in them. An attribute naming the checked kind itself (地址,
+      电话) is left to the kind check.
+    - The asked year, and for checked kinds (金额, 比例, 件数, 期限, 电话, 地址) a value of that kind.
     """
     said = " ".join(normalize_text(c.text) for c in chosen)
     # A figure asked of 博士后 where the documents only speak of 博士: the figure quoted belongs to
     # another thing. (Prose about the broader thing often still tells what is asked, so only figures.)
-    narrower = next(iter(sorted(result.narrower)), "")
+    narrower = wanted.attribute if wanted.attribute in result.narrower else next(iter(sorted(result.narrower)), "")
     if narrower and wanted.numeric:
         return f"“{narrower}”"
     if wanted.wants_value and wanted.attribute in result.unknown and not wanted.names_its_kind:

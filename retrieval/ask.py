@@ -18,6 +18,7 @@ from retrieval.answer import compose_answer
 from retrieval.conversation import condense_question
 from retrieval.hybrid import HybridSearcher, Passage, SearchResult
 from retrieval.llm import Generation, LLMGenerator, LLMUnavailable, answer_messages, make_chat_model, number_passages
+from retrieval.meaning import cedict_gloss_words, cedict_reverse
 from retrieval.schema import AnswerResult, Citation, Delta, Final, Notice, NoticeKind, Refusal, StreamEvent
 from retrieval.tunables import DEFAULT, LOW_RELEVANCE, Tunables
 from settings import Settings, get_settings, validate_kb_name
@@ -53,7 +54,7 @@ class Assistant:
             return self._searchers[kb]
 
     def warm_up(self, kb: str | None = None) -> threading.Thread:
-        """Load ``kb``'s index, the embedding model and the tokenizer in the background.
+        """Load ``kb``'s index, the embedding model, the tokenizer and the dictionary tables in the background.
 
         Started before the web page is built, so that work overlaps start-up instead of
         delaying the first question. A missing knowledge base is only logged here; asking
@@ -64,6 +65,9 @@ class Assistant:
                 self.searcher(kb).search("预热")
             except Exception as exc:  # noqa: BLE001  (reported when a question is asked)
                 log.info("warm-up of knowledge base %s skipped: %s", kb, exc)
+            # About 1 s each, else paid by the first question with an English or a colloquial word.
+            cedict_reverse()
+            cedict_gloss_words()
 
         thread = threading.Thread(target=run, name="warm-up", daemon=True)
         thread.start()

@@ -17,7 +17,15 @@ from dataclasses import dataclass, field
 from retrieval.fusion import reciprocal_rank_fusion
 from retrieval.keyword import KeywordIndex
 from retrieval.keyword_cache import KeywordSnapshot, load_snapshot
-from retrieval.meaning import TRUSTED, Mapping, VocabularyMap, abbreviation_stretches, expand_abbreviation
+from retrieval.meaning import (
+    LOOSE,
+    TRUSTED,
+    Mapping,
+    Stretch,
+    VocabularyMap,
+    abbreviation_stretches,
+    expand_abbreviation,
+)
 from retrieval.schema import Refusal
 from retrieval.tunables import DEFAULT, SearchTunables
 from settings import Settings, get_settings, validate_kb_name
@@ -96,6 +104,13 @@ class Query:
     unknown: frozenset[str] = frozenset()
     # Unknown question words naming a narrower thing than a knowledge-base word (博士后 -> 博士).
     narrower: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def strict_alternatives(self) -> dict[str, Mapping]:
+        """The stand-ins that may make a passage relevant (the alternatives themselves when all may)."""
+        if not any(m.how in LOOSE for m in self.alternatives.values()):
+            return self.alternatives
+        return {t: m for t, m in self.alternatives.items() if m.how not in LOOSE}
 
 
 @dataclass
@@ -201,7 +216,7 @@ class HybridSearcher:
         depth = max(k + self.tunables.fetch_margin, self.tunables.rerank_depth if self.tunables.coverage_weight else 0)
         # Only the candidates that can still reach the top k are read from the store.
         fetched = self._store.fetch([cid for cid, _ in (fused if query.years else fused[:depth])])
-        query = with_abbreviations(query, fetched, snapshot.keyword)
+        query = with_abbreviations(query, fetched, snapshot.keyword, snapshot.vocabulary, self.tunables.unknown_weight)
         result.query_terms, result.term_weights = query.terms, query.weights
         result.alternatives, result.unknown = query.alternatives, query.unknown
         # Coverage for the candidates the re-ranking weighs; _passages adds it for any other that is shown.
@@ -244,7 +259,10 @@ class HybridSearcher:
             p.coverage = round(covered[cid], 4)
             # Lexical coverage, not the dense score, decides relevance: e5 gives unrelated
             # Chinese questions about the same cosine as related ones (measured on seed.jsonl).
-            p.relevance = p.coverage
+            # Loose stand-ins (meaning.LOOSE) rank passages but do not make one relevant.
+            strict = query.strict_alternatives
+            p.relevance = p.coverage if strict is query.alternatives else round(
+                _coverage_of(dataclasses.replace(query, alternatives=strict), fetched[cid]), 4)
             passages.append(p)
         return passages
 
@@ -293,56 +311,54 @@ def analyse(question: str, keyword: KeywordIndex, vocabulary: VocabularyMap, unk
                  alternatives, unknown, narrower)
 
 
-def with_abbreviations(query: Query, fetched: dict[str, StoredChunk], keyword: KeywordIndex) -> Query:
+def with_abbreviations(query: Query, fetched: dict[str, StoredChunk], keyword: KeywordIndex,
+                       vocabulary: VocabularyMap, unknown_weight: float) -> Query:
     """The query with abbreviations that jieba cut apart read in the candidate passages.
 
     A user writes 北交所 where the documents say 北京证券交易所, and jieba cuts "冲北交所" into 冲北交 +
     所: no dictionary knows the stretch, but a candidate passage that the dense search found holds
-    the phrase it shortens. The stretch replaces the unknown pieces it overlaps, weighed like the
-    phrase's heaviest word, and the phrase stands for it.
+    the phrase it shortens. The stretch replaces the unknown pieces it overlaps and the phrase stands
+    for it ("passage abbreviation": found in the passages it then helps to rank, so trusted less
+    than the vocabulary's own abbreviations).
     """
     if not query.chinese or not query.unknown:
         return query
     texts = [passage_search_text(c.meta.get("title", ""), c.meta.get("section", ""), c.text) for c in fetched.values()]
-    terms_now, weights = list(query.terms), dict(query.weights)
-    alternatives, unknown = dict(query.alternatives), set(query.unknown)
-    read: list[str] = []
-    for stretch in abbreviation_stretches(query.normalized, query.unknown - set(query.alternatives)):
-        if any(_overlap(stretch, other, query.normalized) >= 2 for other in read):
+    terms_now, alternatives, unknown = list(query.terms), dict(query.alternatives), set(query.unknown)
+    unplaced = [t for t in query.terms if t in query.unknown and t not in query.alternatives]
+    read: list[Stretch] = []
+    for stretch in abbreviation_stretches(query.normalized, unplaced):
+        if any(stretch.overlap(other.text, query.normalized) >= 2 for other in read):
             continue  # 北交所上 once 北交所 is read
-        phrase = expand_abbreviation(stretch, texts)
+        phrase = expand_abbreviation(stretch.text, texts)
         if not phrase:
             continue
-        replaced = [t for t in terms_now if t in unknown and _overlap(stretch, t, query.normalized) >= 2]
-        terms_now = [t for t in terms_now if t not in replaced] + [stretch]
-        unknown -= set(replaced)
-        weights[stretch] = max((keyword.term_weight(w) for w in terms(phrase, normalized=True)), default=0.0)
-        alternatives[stretch] = Mapping(stretch, (phrase,), "abbreviation")
+        replaced = {t for t in terms_now if t in unknown and stretch.overlap(t, query.normalized) >= 2}
+        terms_now = [t for t in terms_now if t not in replaced] + [stretch.text]
+        unknown -= replaced
+        alternatives[stretch.text] = Mapping(stretch.text, (phrase,), "passage abbreviation")
         read.append(stretch)
     if not read:
         return query
+    weights = {t: query.weights.get(t) or _weight(keyword, vocabulary, t, alternatives, unknown_weight) for t in terms_now}
     return dataclasses.replace(query, terms=terms_now, weights=weights, alternatives=alternatives,
-                               unknown=frozenset(unknown), tokens=query.tokens)
-
-
-def _overlap(stretch: str, word: str, question: str) -> int:
-    """Characters that ``stretch`` and ``word`` share where they stand in ``question``."""
-    a, b = question.find(stretch), question.find(word)
-    if a < 0 or b < 0:
-        return 0
-    return max(0, min(a + len(stretch), b + len(word)) - max(a, b))
+                               unknown=frozenset(unknown),
+                               narrower={t: h for t, h in query.narrower.items() if t in unknown})
 
 
 def _weight(keyword: KeywordIndex, vocabulary: VocabularyMap, term: str,
             alternatives: dict[str, Mapping], unknown_weight: float) -> float:
     """A question word's coverage weight: its IDF weight; its stand-ins' when it is no word of the
-    knowledge base but has them (an English word); a share of it when nothing can match it (老板,
-    从头到尾), since its full weight would refuse every question asked in everyday words. Whether the
-    asked attribute itself is missing is judged apart (retrieval.answer)."""
+    knowledge base but has them (an English word, an abbreviation); a share of it when nothing can
+    match it (老板, 从头到尾) or only loose stand-ins can (meaning.LOOSE), since its full weight would
+    refuse every question asked in everyday words. Whether the asked attribute itself is missing is
+    judged apart (retrieval.answer)."""
     if vocabulary.known(term):
         return keyword.term_weight(term)
-    if term in alternatives:
-        return min(keyword.term_weight(term), max(keyword.term_weight(a) for a in alternatives[term].alternatives))
+    if term in alternatives and alternatives[term].how not in LOOSE:
+        # A stand-in of several words (北京证券交易所: 北京 / 证券 / 交易所) weighs as its heaviest word.
+        stand_in = max(keyword.term_weight(w) for a in alternatives[term].alternatives for w in terms(a, normalized=True) or [a])
+        return min(keyword.term_weight(term), stand_in)
     return keyword.term_weight(term) * unknown_weight
 
 
@@ -405,12 +421,14 @@ def coverage(query_terms: list[str], weights: dict[str, float], text: str,
     total = sum(weights.get(t, 0.0) for t in query_terms)
     if total <= 0:
         return 0.0
-    groups = synonym_groups()
     alternatives = alternatives or {}
-    found = 0.0
-    for t in query_terms:
-        if t in text or any(alt in text for alt in groups.get(t, ())):
-            found += weights.get(t, 0.0)
-        elif t in alternatives and any(alt in text for alt in alternatives[t].alternatives):
-            found += weights.get(t, 0.0) * alternatives[t].confidence
-    return found / total
+    return sum(weights.get(t, 0.0) * found_whole(t, text, alternatives) for t in query_terms) / total
+
+
+def found_whole(term: str, text: str, alternatives: dict[str, Mapping]) -> float:
+    """How surely ``text`` holds ``term`` whole: 1 for the word or a synonym of synonyms.txt, the
+    meaning map's confidence for one of its stand-ins, 0 for none."""
+    if term in text or any(alt in text for alt in synonym_groups().get(term, ())):
+        return 1.0
+    mapping = alternatives.get(term)
+    return mapping.confidence if mapping is not None and any(alt in text for alt in mapping.alternatives) else 0.0

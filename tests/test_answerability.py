@@ -160,7 +160,7 @@ def test_colloquial_word_bridged_through_its_english_gloss(ask, service_kb):
     assert "炒股" not in NOTICE
     mapping = vocabulary.map_word("炒股")  # "speculate in stocks" shares 股 and "stock" with 股票
     assert mapping is not None and mapping.how == "gloss" and "股票" in mapping.alternatives
-    assert vocabulary.map_word("一类") is None or vocabulary.map_word("一类").how != "gloss"
+    assert vocabulary._gloss("一类") == []  # a numeral and its classifier: a count, not a concept
     answer = ask("高新贷的钱能拿去炒股吗？")
     assert not answer.refused and "股票" in answer.answer
 
@@ -168,8 +168,12 @@ def test_colloquial_word_bridged_through_its_english_gloss(ask, service_kb):
 def test_an_abbreviation_cut_apart_by_jieba_is_read_in_the_passages(ask):
     from retrieval.meaning import abbreviation_stretches, expand_abbreviation
 
-    assert "北交所" in abbreviation_stretches("老板想冲北交所上市", frozenset({"冲北交"}))
+    assert "北交所" in [s.text for s in abbreviation_stretches("老板想冲北交所上市", ["冲北交"])]
     assert expand_abbreviation("北交所", ["在北京证券交易所上市的"]) == "北京证券交易所"
     assert expand_abbreviation("北交所", ["北交所上市"]) == ""  # found as it is: no abbreviation
+    from retrieval.ask import Assistant
+
+    result = Assistant().searcher("service").search("老板打算冲北交所上市，区里能奖多少？")
+    assert result.alternatives["北交所"].alternatives == ("北京证券交易所",) and "冲北交" not in result.query_terms
     answer = ask("老板打算冲北交所上市，区里能奖多少？")
     assert not answer.refused and "300万元" in answer.answer

@@ -50,7 +50,7 @@ def test_english_and_traditional_questions(assistant):
     assert tw.answer.startswith("根據資料") and "专业人才近*人" in tw.answer
 
 
-@pytest.mark.parametrize("question", ["高新区管委会主任叫什么名字？", "高新区的常住人口有多少？"])
+@pytest.mark.parametrize("question", ["高新区管委会主任是谁？", "高新区的常住人口有多少？"])
 def test_unrelated_questions_are_refused(assistant, question):
     a = assistant.ask(question)
     assert a.refused and a.answer == REFUSAL and a.citations == []

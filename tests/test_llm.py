@@ -97,7 +97,7 @@ def test_a_hang_past_the_timeout_falls_back_in_time(llm_assistant, llm_server):
 
 
 def test_nothing_relevant_means_no_model_call(llm_assistant, llm_server):
-    a = llm_assistant.ask("高新区的常住人口有多少？")
+    a = llm_assistant.ask("高新区管委会主任是谁？")
     assert a.refused and llm_server.requests == []
 
 

@@ -177,9 +177,11 @@ def english_forms(word: str) -> list[str]:
         elif base.endswith("s") and not base.endswith("ss"):
             forms.append(base[:-1])
         for suffix in ("ing", "ed"):
-            if base.endswith(suffix) and len(base) >= len(suffix) + 2:
-                stem = base[: -len(suffix)]
-                forms += [stem, stem + "e"] + ([stem[:-1]] if len(stem) > 2 and stem[-1] == stem[-2] else [])
+            stem = base[: -len(suffix)]
+            if base.endswith(suffix) and len(stem) >= 2:
+                # using -> use before us; planned -> plan; a stem of two letters is no word of its own.
+                forms += [stem + "e"] + ([stem] if len(stem) >= 3 else [])
+                forms += [stem[:-1]] if len(stem) > 2 and stem[-1] == stem[-2] else []
     return list(dict.fromkeys(forms))
 
 

@@ -48,28 +48,32 @@ class AskedKind(Enum):
 _NUM = r"[\d*.０-９一二两三四五六七八九十百千万]"
 # Measure words that name what a 多少/几 question counts.
 _MEASURE = "个|家|人|名|位|件|项|套|条|次|所|批|户|类|种|间|辆|亩"
+# 几 asking how many or how long; 哪几 (哪几家, 哪几年) asks which.
+_FEW = "(?<!哪)几"
 # Question pattern -> kind, first match wins (more specific kinds first).
 _ASKS: list[tuple[AskedKind, re.Pattern[str]]] = [
     (AskedKind.PHONE, re.compile(r"电话|热线|联系方式|号码|\bphone|\bhotline|\btelephone")),
     (AskedKind.PERSON, re.compile(r"叫什么名字|名字叫|姓名|是谁|哪位|who\b")),
-    (AskedKind.ADDRESS, re.compile(r"地址|门牌|住址|\baddress")),
+    # English "address" as a noun (the address of …), not the verb (how does the policy address …).
+    (AskedKind.ADDRESS, re.compile(r"地址|门牌|住址|\b(?:the|its|an|what|which|office|street|postal) address\b")),
     (AskedKind.PLACE, re.compile(r"在哪|哪里|何处|什么地方|位置|where\b")),
     (AskedKind.PERCENT, re.compile(r"比例|百分之|占比|比重|增速|增幅|降幅|幅度|百分比|多少%|\bpercentage|\bratio\b|\brate\b|\bshare\b")),
-    (AskedKind.DURATION, re.compile(r"多长时间|多久|几年|几个月|几天|几个工作日|多少天|多少个工作日|期限|有效期|时限|how long|\bduration|\bterm\b|\bperiod\b")),
-    (AskedKind.DATE, re.compile(r"什么时候|何时|哪天|哪一天|哪一年|哪年|几月|几号前|截止|日期|\bwhen\b|\bdeadline|\bdate\b")),
+    (AskedKind.DURATION, re.compile(rf"多长时间|多久|{_FEW}年|{_FEW}个月|{_FEW}天|{_FEW}个工作日|多少天|多少个工作日|期限|有效期|时限|how long|\bduration|\bterm\b|\bperiod\b")),
+    (AskedKind.DATE, re.compile(rf"什么时候|何时|哪天|哪一天|哪一年|哪年|{_FEW}月|{_FEW}号前|截止|日期|\bwhen\b|\bdeadline|\bdate\b")),
     (AskedKind.AMOUNT, re.compile(r"多少钱|多少万|金额|资金多少|奖励多少|补贴多少|资助多少|补助多少|奖多少|补多少|拿多少|领多少|多少奖励|多少补贴|多少资助|多少补助|how much|\bamount|\baward|\breward|\bsubsid|\bfunding")),
-    (AskedKind.COUNT, re.compile(rf"(多少|(?<!哪)几)({_MEASURE}|平方米)|how many")),
-    (AskedKind.NUMBER, re.compile(r"多少|(?<!哪)几")),  # 哪几家 asks which, not how many
+    (AskedKind.COUNT, re.compile(rf"(多少|{_FEW})({_MEASURE}|平方米)|how many")),
+    (AskedKind.NUMBER, re.compile(rf"多少|{_FEW}")),
 ]
 _KIND_PATTERN = dict(_ASKS)
 _NUMERIC = frozenset({AskedKind.PERCENT, AskedKind.DURATION, AskedKind.AMOUNT, AskedKind.COUNT, AskedKind.NUMBER})
-_MEASURED = re.compile(rf"(?:多少|(?<!哪)几)({_MEASURE})")
+_MEASURED = re.compile(rf"(?:多少|{_FEW})({_MEASURE})")
 _CURRENCY = r"(万|亿|千|百)?(元|美元|欧元|英镑|日元|港元|港币|澳元|卢布|法郎|镑)"
 # What a sentence supplying each checked kind contains.
 _SUPPLIES: dict[AskedKind, re.Pattern[str]] = {
     AskedKind.PHONE: re.compile(r"\d{5,}|\d{3,4}-\d{6,8}"),
-    # An address is written with a number of a road, building, floor or room (科创路88号, 3楼301室).
-    AskedKind.ADDRESS: re.compile(r"[\d*]+\s*(号|楼|层|室|栋|幢)|[一二三四五六七八九十]+[楼层]|大厦|[路街巷]\s*\d"),
+    # An address is written with a number of a road, building, floor or room (科创路88号, 3楼301室);
+    # not a document number (〔2023〕5号) or a metro line (3号线).
+    AskedKind.ADDRESS: re.compile(r"(?<![〕\]\d])\d+\s*(?:号(?!线)|楼|层|室|栋|幢)|[一二三四五六七八九十]+楼|大厦|[路街巷]\s*\d"),
     AskedKind.PERCENT: re.compile(r"%|％|百分之|[一二三四五六七八九十]成|倍"),
     AskedKind.DURATION: re.compile(_NUM + r"+\s*(个)?(年|月|日|天|工作日|小时|周|季度)|当年|当月|当日|即办"),
     AskedKind.AMOUNT: re.compile(_NUM + r"+\s*[多余]?\s*" + _CURRENCY + r"|免费|不收取"),
@@ -80,7 +84,7 @@ _SUPPLIES: dict[AskedKind, re.Pattern[str]] = {
 # it (its head is its last word); "地铁几号线" right before it.
 _CATEGORY = re.compile(r"(?:哪些|哪几|哪个|哪家|哪类|哪种)(?:个|家|类|种|项)?([\u4e00-\u9fff]{2,4})")
 _ATTRIBUTE_AFTER = [
-    re.compile(r"(?:多少|(?<!哪)几)(?:个|家|名|位|件|项|套|条|次|所|批|户|种|间|辆)"
+    re.compile(rf"(?:多少|{_FEW})(?:个|家|名|位|件|项|套|条|次|所|批|户|种|间|辆)"
                r"(?!月|年|天|工作日|小时|星期|季度)([\u4e00-\u9fff]{2,4})"),
     re.compile(r"有多少([\u4e00-\u9fff]{2,6})"),
 ]
