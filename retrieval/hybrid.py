@@ -205,27 +205,22 @@ class HybridSearcher:
         k = k or self.settings.top_k
         snapshot = self._current()
         query = analyse(question, snapshot.keyword, snapshot.vocabulary, self.tunables.unknown_weight)
-        result = SearchResult(question, query.normalized, [], query_terms=query.terms,
-                              term_weights=query.weights, chinese=query.chinese, years=query.years,
-                              alternatives=query.alternatives, unknown=query.unknown, narrower=query.narrower)
         if not snapshot.ids:
-            result.refusal = Refusal.EMPTY_KNOWLEDGE_BASE
-            return result
+            return _result_of(query, [], Refusal.EMPTY_KNOWLEDGE_BASE)
         fusion = self._fuse(query, snapshot)
         fused = fusion.fused
         depth = max(k + self.tunables.fetch_margin, self.tunables.rerank_depth if self.tunables.coverage_weight else 0)
         # Only the candidates that can still reach the top k are read from the store.
         fetched = self._store.fetch([cid for cid, _ in (fused if query.years else fused[:depth])])
-        query = with_abbreviations(query, fetched, snapshot.keyword, snapshot.vocabulary, self.tunables.unknown_weight)
-        result.query_terms, result.term_weights = query.terms, query.weights
-        result.alternatives, result.unknown = query.alternatives, query.unknown
+        texts = SearchTexts(fetched)
+        query = with_abbreviations(query, texts, snapshot.keyword, snapshot.vocabulary, self.tunables.unknown_weight)
         # Coverage for the candidates the re-ranking weighs; _passages adds it for any other that is shown.
-        covered = {cid: _coverage_of(query, fetched[cid]) for cid, _ in fused[:depth] if cid in fetched}
+        covered = {cid: _coverage_of(query, texts[cid]) for cid, _ in fused[:depth] if cid in fetched}
         if self.tunables.coverage_weight:
             fused = rerank_by_coverage(fused, covered, depth, self.tunables.coverage_weight)
         if query.years:
             fused = prefer_asked_year(fetched, fused, query.years)
-        result.passages = self._passages(query, fused, fetched, covered, k)
+        result = _result_of(query, self._passages(query, fused, fetched, texts, covered, k))
         raw = dict(fusion.fused)
         for p in result.passages:
             p.bm25, p.dense, p.fused = fusion.bm25.get(p.id), fusion.dense.get(p.id), raw.get(p.id, 0.0)
@@ -242,10 +237,13 @@ class HybridSearcher:
                                        k=self.tunables.rrf_k)
         return Fusion(fused, _signals(keyword_hits), _signals(dense_hits))
 
-    def _passages(self, query: Query, fused: list, fetched: dict[str, StoredChunk], covered: dict[str, float],
-                  k: int) -> list[Passage]:
+    def _passages(self, query: Query, fused: list, fetched: dict[str, StoredChunk], texts: SearchTexts,
+                  covered: dict[str, float], k: int) -> list[Passage]:
         # The asked year's passages come first, so the best score need not be the first one.
         best_possible = max((score for _, score in fused), default=1.0)
+        # Loose stand-ins (meaning.LOOSE) rank passages but do not make one relevant.
+        strict = query.strict_alternatives
+        gate = query if strict is query.alternatives else dataclasses.replace(query, alternatives=strict)
         passages: list[Passage] = []
         for cid, score in fused:
             if len(passages) == k:
@@ -255,14 +253,11 @@ class HybridSearcher:
             p = _passage(fetched[cid])
             p.rank, p.score = len(passages) + 1, round(score / best_possible, 4) if best_possible > 0 else 0.0
             if cid not in covered:  # a passage of the asked year from below the re-ranked depth
-                covered[cid] = _coverage_of(query, fetched[cid])
+                covered[cid] = _coverage_of(query, texts[cid])
             p.coverage = round(covered[cid], 4)
             # Lexical coverage, not the dense score, decides relevance: e5 gives unrelated
             # Chinese questions about the same cosine as related ones (measured on seed.jsonl).
-            # Loose stand-ins (meaning.LOOSE) rank passages but do not make one relevant.
-            strict = query.strict_alternatives
-            p.relevance = p.coverage if strict is query.alternatives else round(
-                _coverage_of(dataclasses.replace(query, alternatives=strict), fetched[cid]), 4)
+            p.relevance = p.coverage if gate is query else round(_coverage_of(gate, texts[cid]), 4)
             passages.append(p)
         return passages
 
@@ -311,7 +306,7 @@ def analyse(question: str, keyword: KeywordIndex, vocabulary: VocabularyMap, unk
                  alternatives, unknown, narrower)
 
 
-def with_abbreviations(query: Query, fetched: dict[str, StoredChunk], keyword: KeywordIndex,
+def with_abbreviations(query: Query, texts: SearchTexts, keyword: KeywordIndex,
                        vocabulary: VocabularyMap, unknown_weight: float) -> Query:
     """The query with abbreviations that jieba cut apart read in the candidate passages.
 
@@ -323,14 +318,15 @@ def with_abbreviations(query: Query, fetched: dict[str, StoredChunk], keyword: K
     """
     if not query.chinese or not query.unknown:
         return query
-    texts = [passage_search_text(c.meta.get("title", ""), c.meta.get("section", ""), c.text) for c in fetched.values()]
     terms_now, alternatives, unknown = list(query.terms), dict(query.alternatives), set(query.unknown)
     unplaced = [t for t in query.terms if t in query.unknown and t not in query.alternatives]
+    stretches = abbreviation_stretches(query.normalized, unplaced)
+    candidates = texts.all() if stretches else []
     read: list[Stretch] = []
-    for stretch in abbreviation_stretches(query.normalized, unplaced):
+    for stretch in stretches:
         if any(stretch.overlap(other.text, query.normalized) >= 2 for other in read):
             continue  # 北交所上 once 北交所 is read
-        phrase = expand_abbreviation(stretch.text, texts)
+        phrase = expand_abbreviation(stretch.text, candidates)
         if not phrase:
             continue
         replaced = {t for t in terms_now if t in unknown and stretch.overlap(t, query.normalized) >= 2}
@@ -372,9 +368,32 @@ def rerank_by_coverage(fused: list, covered: dict[str, float], depth: int, weigh
     return rescored + [(cid, score / top) for cid, score in tail]
 
 
-def _coverage_of(query: Query, chunk: StoredChunk) -> float:
-    text = passage_search_text(chunk.meta.get("title", ""), chunk.meta.get("section", ""), chunk.text)
+def _coverage_of(query: Query, text: str) -> float:
     return coverage(query.terms, query.weights, text, query.alternatives)
+
+
+class SearchTexts(dict):
+    """Each fetched chunk's search text (title, section path and text, normalised), made once per
+    question on first use: abbreviations, the re-ranking and the relevance check all read it."""
+
+    def __init__(self, fetched: dict[str, StoredChunk]) -> None:
+        super().__init__()
+        self._fetched = fetched
+
+    def __missing__(self, cid: str) -> str:
+        chunk = self._fetched[cid]
+        text = self[cid] = passage_search_text(chunk.meta.get("title", ""), chunk.meta.get("section", ""), chunk.text)
+        return text
+
+    def all(self) -> list[str]:
+        return [self[cid] for cid in self._fetched]
+
+
+def _result_of(query: Query, passages: list[Passage], refusal: Refusal | None = None) -> SearchResult:
+    """The search result for ``query`` (as the abbreviations left it), before the relevance judgement."""
+    return SearchResult(query.question, query.normalized, passages, refusal=refusal, query_terms=query.terms,
+                        term_weights=query.weights, chinese=query.chinese, years=query.years,
+                        alternatives=query.alternatives, unknown=query.unknown, narrower=query.narrower)
 
 
 def prefer_asked_year(fetched: dict[str, StoredChunk], fused: list, years: list[str]) -> list:

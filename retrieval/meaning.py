@@ -43,9 +43,10 @@ _CEDICT_LINE = re.compile(r"^\S+ (\S+) \[[^\]]*\] /(.*)/\s*$")
 _PARENTHESES = re.compile(r"\([^)]*\)")
 _ARTICLE = re.compile(r"^(to|a|an|the|one's|sb's|sth's) ")
 _CJK_WORD = re.compile(r"^[\u3400-\u9fff]+$")
-_NUMERAL = re.compile(r"[\d〇零一二两三四五六七八九十百千万亿几]")
+_NUMERALS = r"\d〇零一二两三四五六七八九十百千万亿几"
+_NUMERAL = re.compile(rf"[{_NUMERALS}]")
 # A numeral and its classifier (一类, 两年, 三个): a count, not a concept.
-_COUNTED = re.compile(r"^[\d〇零一二两三四五六七八九十百千万亿几]+[个年月日天周类种项件次批届名位家条所户间套]$")
+_COUNTED = re.compile(rf"^[{_NUMERALS}]+[个年月日天周类种项件次批届名位家条所户间套]$")
 
 
 def _package_file(package: str, *parts: str) -> Path | None:
@@ -209,6 +210,12 @@ def _abbreviated_end(stretch: str, text: str, start: int) -> int:
 MEASURE_SUFFIXES = frozenset("量数段期度地者人率额")
 # Noun suffixes that add no meaning (车子 is a 车, 活儿 a 活): colloquial words carry them.
 EMPTY_SUFFIXES = frozenset("子儿")
+
+
+def _no_new_head(last: str) -> bool:
+    """True when a word's last character only measures (藏书量) or adds nothing (车子): the word less it
+    names the same thing. Any other last character is the head of another thing (博士后, 增加值)."""
+    return last in MEASURE_SUFFIXES or last in EMPTY_SUFFIXES
 TRUSTED = 0.8  # stand-ins this sure make a word count as known (synonyms, abbreviations, 词林)
 # How much a word found through each source counts, against 1.0 for the word itself: a looser
 # source more often maps onto a word of another meaning (官司 -> 公司 by a swapped character).
@@ -276,7 +283,7 @@ class VocabularyMap:
         if len(word) < 3 or not _CJK_WORD.match(word) or not dictionary_word(word) or self.known_in_parts(word):
             return ""
         head, tail = word[:-1], word[-1]
-        if tail in MEASURE_SUFFIXES or tail in EMPTY_SUFFIXES or not self.known(head):
+        if _no_new_head(tail) or not self.known(head):
             return ""
         # After a numeral the last character is a classifier (第一次, 三年): it counts, it does not narrow.
         return "" if _NUMERAL.match(head[-1]) else head
@@ -341,7 +348,7 @@ class VocabularyMap:
         shorter = [word[1:]]
         # The last character goes when it only measures, adds nothing, or was glued on by jieba's cut
         # (黄华麒是 of 黄华麒是哪个大学…); in a word of the dictionary it is the head (博士后).
-        if word[-1] in MEASURE_SUFFIXES or word[-1] in EMPTY_SUFFIXES or not dictionary_word(word):
+        if _no_new_head(word[-1]) or not dictionary_word(word):
             shorter.append(word[:-1])
         return self._keep(shorter)
 
