@@ -166,16 +166,3 @@ def test_api_search_returns_the_hit_test_json(admin_server):
     status, obj = post_json(f"{admin_server}/api/search", {"question": "道路", "min_relevance": 2})
     assert status == 422
 
-
-def test_api_search_needs_credentials_like_api_ask(corpus_kb):
-    import base64
-
-    proc, url = start_app(corpus_kb, "--skip-ingest", env={"ZONEQA_AUTH": "staff:s3cret"})
-    try:
-        status, obj = post_json(f"{url}/api/search", {"question": PATENT_Q})
-        assert status == 401 and "凭据" in obj["error"]
-        token = base64.b64encode(b"staff:s3cret").decode()
-        status, obj = post_json(f"{url}/api/search", {"question": PATENT_Q}, {"Authorization": f"Basic {token}"})
-        assert status == 200 and obj["passages"][0]["bm25"]["rank"] == 1
-    finally:
-        stop_app(proc)

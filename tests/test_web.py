@@ -114,17 +114,21 @@ def test_non_loopback_needs_credentials(corpus_kb):
 
 
 def test_credentials_protect_the_api(corpus_kb):
+    """/api/ask and the staff's /api/search (命中测试) behind the same credentials, on one app start."""
     import base64
 
     proc, url = _start(corpus_kb, "--skip-ingest", env={"ZONEQA_AUTH": "staff:s3cret"})
+    token = base64.b64encode(b"staff:s3cret").decode()
     try:
-        status, obj = _post(f"{url}/api/ask", {"question": PATENT_Q})
-        assert status == 401 and "凭据" in obj["error"]
-        token = base64.b64encode(b"staff:s3cret").decode()
-        status, obj = _post(f"{url}/api/ask", {"question": PATENT_Q}, {"Authorization": f"Basic {token}"})
-        assert status == 200
-        status, _ = _post(f"{url}/api/ask", {"question": PATENT_Q}, {"Authorization": "Bearer staff:wrong"})
-        assert status == 401
+        for endpoint in ("/api/ask", "/api/search"):
+            status, obj = _post(f"{url}{endpoint}", {"question": PATENT_Q})
+            assert status == 401 and "凭据" in obj["error"]
+            status, obj = _post(f"{url}{endpoint}", {"question": PATENT_Q}, {"Authorization": f"Basic {token}"})
+            assert status == 200
+            if endpoint == "/api/search":
+                assert obj["passages"][0]["bm25"]["rank"] == 1
+            status, _ = _post(f"{url}{endpoint}", {"question": PATENT_Q}, {"Authorization": "Bearer staff:wrong"})
+            assert status == 401
         with urllib.request.urlopen(f"{url}/api/health", timeout=30) as resp:
             assert resp.status == 200
     finally:
