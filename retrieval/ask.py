@@ -22,6 +22,7 @@ from retrieval.meaning import cedict_gloss_words, cedict_reverse
 from retrieval.schema import AnswerResult, Citation, Delta, Final, Notice, NoticeKind, Refusal, StreamEvent
 from retrieval.tunables import DEFAULT, LOW_RELEVANCE, Tunables
 from settings import Settings, get_settings, validate_kb_name
+from text.normalize import noun_compounds
 
 log = logging.getLogger(__name__)
 LLM_DOWN = Notice(NoticeKind.LLM_UNAVAILABLE, "大模型服务暂时不可用，已改用原文摘录回答。")
@@ -65,9 +66,11 @@ class Assistant:
                 self.searcher(kb).search("预热")
             except Exception as exc:  # noqa: BLE001  (reported when a question is asked)
                 log.info("warm-up of knowledge base %s skipped: %s", kb, exc)
-            # About 1 s each, else paid by the first question with an English or a colloquial word.
+            # About 1 s each, else paid by the first question with an English or a colloquial word
+            # (the part-of-speech table: by the first question with a word the knowledge base lacks).
             cedict_reverse()
             cedict_gloss_words()
+            noun_compounds("预热")
 
         thread = threading.Thread(target=run, name="warm-up", daemon=True)
         thread.start()

@@ -36,6 +36,7 @@ from text.normalize import (
     expand_synonyms,
     is_mostly_chinese,
     normalize_text,
+    noun_compounds,
     passage_search_text,
     synonym_groups,
     terms,
@@ -102,7 +103,8 @@ class Query:
     alternatives: dict[str, Mapping] = field(default_factory=dict)
     # Question words that no passage holds and no trusted stand-in replaces.
     unknown: frozenset[str] = frozenset()
-    # Unknown question words naming a narrower thing than a knowledge-base word (博士后 -> 博士).
+    # Question words or compounds naming a narrower thing than a knowledge-base word: 博士后 -> 博士,
+    # 总部企业 -> 企业 (see narrower_things).
     narrower: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -301,9 +303,22 @@ def analyse(question: str, keyword: KeywordIndex, vocabulary: VocabularyMap, unk
     weights = {t: _weight(keyword, vocabulary, t, alternatives, unknown_weight) for t in query_terms}
     unknown = frozenset(t for t in query_terms if not vocabulary.known_in_parts(t)
                         and (t not in alternatives or alternatives[t].confidence < TRUSTED))
-    narrower = {t: head for t in unknown if (head := vocabulary.narrows(t))}
     return Query(question, normalized, chinese, query_terms, query_tokens, weights, YEAR.findall(normalized),
-                 alternatives, unknown, narrower)
+                 alternatives, unknown, narrower_things(normalized, unknown, alternatives, vocabulary))
+
+
+def narrower_things(normalized: str, unknown: frozenset[str], alternatives: dict[str, Mapping],
+                    vocabulary: VocabularyMap) -> dict[str, str]:
+    """What the question names that is narrower than anything the knowledge base speaks of, with the
+    broader knowledge-base word: a word one character longer (博士后 -> 博士), or a compound whose
+    modifier the knowledge base never uses, nor any stand-in of it (总部企业 -> 企业, 候鸟工作站 ->
+    工作站). Chinese compounds are right-headed, so a figure of 企业 in general is no figure of 总部企业."""
+    narrower = {t: head for t in unknown if (head := vocabulary.narrows(t))}
+    if unknown and is_mostly_chinese(normalized):
+        for modifier, head in noun_compounds(normalized):
+            if modifier in unknown and modifier not in alternatives and vocabulary.known(head):
+                narrower[modifier + head] = head
+    return narrower
 
 
 def with_abbreviations(query: Query, texts: SearchTexts, keyword: KeywordIndex,
@@ -339,7 +354,7 @@ def with_abbreviations(query: Query, texts: SearchTexts, keyword: KeywordIndex,
     weights = {t: query.weights.get(t) or _weight(keyword, vocabulary, t, alternatives, unknown_weight) for t in terms_now}
     return dataclasses.replace(query, terms=terms_now, weights=weights, alternatives=alternatives,
                                unknown=frozenset(unknown),
-                               narrower={t: h for t, h in query.narrower.items() if t in unknown})
+                               narrower=narrower_things(query.normalized, frozenset(unknown), alternatives, vocabulary))
 
 
 def _weight(keyword: KeywordIndex, vocabulary: VocabularyMap, term: str,

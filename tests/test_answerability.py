@@ -146,6 +146,18 @@ def test_a_figure_asked_of_a_narrower_thing_is_refused_naming_it(ask):
     assert not ask("第一次在高新区就业的博士有多少生活补贴？").refused  # 第一次: a numeral and its classifier
 
 
+def test_a_figure_asked_of_a_compound_with_an_unheard_modifier_is_refused(ask):
+    from text.normalize import noun_compounds
+
+    # No document says 总部: their 40万元 is for any 企业, and says nothing of 总部企业 in particular.
+    narrower = ask("总部企业在境外发生知识产权诉讼，单个案件最高补助多少？")
+    assert narrower.refused and "没有提到“总部企业”" in narrower.answer
+    assert "40万元" in ask("企业在境外发生知识产权诉讼，单个案件最高补助多少？").answer
+    assert ("总部", "企业") in noun_compounds("总部企业来高新区落户能拿多少奖励")
+    # 坏账 is the object of 出了, and 银行 begins the next clause: no compound.
+    assert not any("坏账" in pair for pair in noun_compounds("出了坏账银行自己扛多少"))
+
+
 def test_an_address_question_needs_a_numbered_place(ask):
     assert "科创大道88号" in ask("政务服务中心的地址是什么？").answer
     answer = ask("高新贷贴息去哪个地址办理？")

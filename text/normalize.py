@@ -86,6 +86,33 @@ def dictionary_word(word: str) -> bool:
     return tokenizer.FREQ.get(word, 0) > 0
 
 
+@lru_cache(maxsize=1)
+def _tagger():
+    import jieba.posseg
+
+    return jieba.posseg.POSTokenizer(_tokenizer())
+
+
+# Common nouns (n) and other proper nouns (nz: 高新贷) name kinds of things; person and place names
+# (nr, ns) are cut too unreliably by jieba to be read as modifiers.
+_NOUN_TAGS = frozenset({"n", "nz"})
+
+
+def noun_compounds(normalized: str) -> list[tuple[str, str]]:
+    """Adjacent noun pairs of a normalised question that read as one compound, modifier first
+    (总部 + 企业 of "总部企业来高新区落户"). A noun right after a verb or a particle is that verb's
+    object, and the noun that follows it begins the next clause (出了坏账 | 银行自己扛), so such
+    pairs are left out."""
+    tagged = [(p.word, p.flag) for p in _tagger().lcut(normalized)]
+    pairs = []
+    for i in range(len(tagged) - 1):
+        (modifier, m_flag), (head, h_flag) = tagged[i], tagged[i + 1]
+        before = tagged[i - 1][1] if i else "x"
+        if m_flag in _NOUN_TAGS and h_flag in _NOUN_TAGS and not before.startswith(("v", "u")):
+            pairs.append((modifier, head))
+    return pairs
+
+
 def _content(tokens) -> list[str]:
     return [tok for tok in (t.strip() for t in tokens) if tok and tok not in STOPWORDS and _WORD.search(tok)]
 
