@@ -41,7 +41,10 @@ _DATE_Q = re.compile(r"什么时候|何时|哪年|哪一年|几月|日期|when")
 # A sentence opening like this leans on the one before it (因此…, 其…, 它…).
 _CONTINUES = re.compile(r"^(因此|所以|因而|故|于是|由此|这|此|其|它|牠|他|她|该|但|而且|并且|同时)")
 # "什么是X" / "X是什么": the answer is the sentence that defines X.
-_DEFINITION_Q = re.compile(r"^(?:请问)?什么是(.{1,20}?)[?？]?$|^(.{1,20}?)(?:是什么|指的是什么|是指什么)[?？]?$")
+_DEFINITION_Q = re.compile(r"^(?:请问)?什么是(.{1,20}?)[?？]?$|^(.{1,20}?)(?:是什么|指的是什么|是指什么|指什么|是什么意思"
+                           r"|(?:是)?(?:如何|怎么|怎样)(?:界定|定义)(?:的)?|的定义是什么)[?？]?$")
+# A term the question quotes ("…中的“新型研发机构”是如何界定的") is the one to define.
+_QUOTED_TERM = re.compile(r"[“\"「『]([^”\"」』]{2,20})[”\"」』]")
 # A sentence that goes on with a list the answer started (第二，… / 其次… / 另外…).
 _ENUMERATES = re.compile(r"^(第[二三四五六七八九十]|[二三四五六七八九十]是|其次|再次|最后|另外|此外|还有|又|也)")
 # A sentence announcing that the answer follows ("其特点主要有以下三点：").
@@ -145,6 +148,8 @@ def _score_sentences(result: SearchResult, w: AnswerWeights = DEFAULT.answer) ->
     wants_figure, wants_list, wants_date = (bool(r.search(q)) for r in (_FIGURE_Q, _LIST_Q, _DATE_Q))
     defined = _DEFINITION_Q.search(q)
     subject = next((g for g in defined.groups() if g), "").strip() if defined else ""
+    quoted = _QUOTED_TERM.search(subject)
+    subject = quoted.group(1) if quoted else subject
     cues = _answer_cues(q)
     wanted = asked(q)
     # Retrieval finds the right document more reliably than the right chunk of it (hit@1 counts
@@ -169,7 +174,8 @@ def _score_sentences(result: SearchResult, w: AnswerWeights = DEFAULT.answer) ->
             score += _year_agreement(result.years, p, norm, w)
             if wants_figure and FIGURE.search(sentence):
                 score += w.figure_bonus
-            if wants_list and ("、" in sentence or "，" in sentence):
+            # A sentence announcing a list ("申报企业应当提交以下材料：") stands for its items.
+            if wants_list and ("、" in sentence or "，" in sentence or _LEAD_IN.search(sentence)):
                 score += w.list_bonus
             if wants_date and _HAS_DATE.search(sentence):
                 score += w.date_bonus

@@ -19,10 +19,12 @@ from retrieval.conversation import condense_question
 from retrieval.hybrid import HybridSearcher, Passage, SearchResult
 from retrieval.llm import Generation, LLMGenerator, LLMUnavailable, answer_messages, make_chat_model, number_passages
 from retrieval.meaning import cedict_gloss_words, cedict_reverse
+from retrieval.multipart import merge_answers
 from retrieval.schema import AnswerResult, Citation, Delta, Final, Notice, NoticeKind, Refusal, StreamEvent
 from retrieval.tunables import DEFAULT, LOW_RELEVANCE, Tunables
 from settings import Settings, get_settings, validate_kb_name
 from text.normalize import noun_compounds
+from text.questions import question_parts, with_context
 
 log = logging.getLogger(__name__)
 LLM_DOWN = Notice(NoticeKind.LLM_UNAVAILABLE, "大模型服务暂时不可用，已改用原文摘录回答。")
@@ -87,7 +89,8 @@ class Assistant:
             log.warning("condensing with the LLM failed, using the rules: %s", exc)
             return rewritten
 
-    def _search(self, question: str, kb: str | None, k: int | None) -> tuple[str, list[Notice], SearchResult]:
+    def _checked(self, question: str, k: int | None) -> tuple[str, list[Notice], str]:
+        """The question stripped, notices about it, and the text to search (cut to the length limit)."""
         question = (question or "").strip()
         if not question:
             raise QuestionError("问题不能为空，请输入要查询的内容。")
@@ -99,7 +102,7 @@ class Assistant:
         if len(question) > limit:
             asked = question[:limit]
             notices.append(Notice(NoticeKind.TRUNCATED, f"问题过长（{len(question)} 字），仅按前 {limit} 字检索。"))
-        return question, notices, self.searcher(kb).search(asked, k)
+        return question, notices, asked
 
     def _finish(self, answer: AnswerResult, question: str, notices: list[Notice], times: list[float]) -> AnswerResult:
         answer.question = question
@@ -124,12 +127,20 @@ class Assistant:
         """Delta events while a model writes, then one Final — whose text replaces the streamed one
         when the guards rejected it."""
         started = time.perf_counter()
-        question, notices, result = self._search(question, kb, k)
-        searched = time.perf_counter()
-        extractive = compose_answer(result, self.tunables.answer)
-        answer = extractive
-        if self.llm is not None and result.relevant:
-            answer = yield from self._generate(result, extractive)
+        question, notices, asked = self._checked(question, k)
+        # A model reads a message asking several questions as it is; the extractive answer takes
+        # them one at a time (retrieval.multipart).
+        parts = question_parts(asked) if self.llm is None else [asked]
+        if len(parts) > 1:
+            results = [self.searcher(kb).search(with_context(parts[0], p) if i else p, k) for i, p in enumerate(parts)]
+            searched = time.perf_counter()
+            answer = merge_answers(asked, [compose_answer(r, self.tunables.answer) for r in results])
+        else:
+            result = self.searcher(kb).search(asked, k)
+            searched = time.perf_counter()
+            answer = compose_answer(result, self.tunables.answer)
+            if self.llm is not None and result.relevant:
+                answer = yield from self._generate(result, answer)
         yield Final(self._finish(answer, question, notices, [started, searched, time.perf_counter()]))
 
     def _generate(self, result: SearchResult, extractive: AnswerResult) -> Iterator[StreamEvent]:

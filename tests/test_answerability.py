@@ -189,3 +189,30 @@ def test_an_abbreviation_cut_apart_by_jieba_is_read_in_the_passages(ask):
     assert result.alternatives["北交所"].alternatives == ("北京证券交易所",) and "冲北交" not in result.query_terms
     answer = ask("老板打算冲北交所上市，区里能奖多少？")
     assert not answer.refused and "300万元" in answer.answer
+
+
+def test_a_message_asking_two_questions_is_split_at_its_question_marks():
+    from text.questions import question_parts, with_context
+
+    parts = question_parts("人才公寓配租要经过哪几个环节？接到选房通知后多少天内必须签租赁合同？")
+    assert parts == ["人才公寓配租要经过哪几个环节？", "接到选房通知后多少天内必须签租赁合同？"]
+    later = with_context(parts[0], parts[1])
+    assert later.startswith("人才公寓") and later.endswith(parts[1]) and "哪几" not in later and "几个" not in later
+    assert question_parts("国家专利审查协作分中心有多少专业人才？") == ["国家专利审查协作分中心有多少专业人才？"]
+    # A stretch asking nothing stays with a question: "好的？" leads into the next one.
+    assert question_parts("好的？谢谢。今年进出口总额是多少？") == ["好的？谢谢。今年进出口总额是多少？"]
+
+
+def test_each_question_of_a_message_is_answered_with_its_own_citation(ask):
+    answer = ask("高新贷的贴息比例是多少？境外知识产权诉讼单个案件最高补助多少钱？")
+    assert not answer.refused
+    first, second = answer.answer.split("\n")
+    assert "50%" in first and "[1]" in first
+    assert "40万元" in second and "[2]" in second
+    assert [c.n for c in answer.citations] == [1, 2]
+    # One part the documents do not answer: the other is still answered, the missing one named.
+    mixed = ask("高新贷的贴息比例是多少？政务服务中心的邮政编码是多少？")
+    assert not mixed.refused and "50%" in mixed.answer and "没有提到“邮政编码”" in mixed.answer
+    # One sentence answers both parts: it is quoted once, under one number.
+    same = ask("高新贷的贴息比例是多少？单户企业每年贴息最高多少？")
+    assert len(same.citations) == 1 and same.answer.count("[1]") == 1 and "\n" not in same.answer

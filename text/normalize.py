@@ -108,7 +108,8 @@ def noun_compounds(normalized: str) -> list[tuple[str, str]]:
     for i in range(len(tagged) - 1):
         (modifier, m_flag), (head, h_flag) = tagged[i], tagged[i + 1]
         before = tagged[i - 1][1] if i else "x"
-        if m_flag in _NOUN_TAGS and h_flag in _NOUN_TAGS and not before.startswith(("v", "u")):
+        if m_flag in _NOUN_TAGS and h_flag in _NOUN_TAGS and not before.startswith(("v", "u")) \
+                and dictionary_word(modifier):  # not a fragment jieba's HMM made (人告 of 被人告专利侵权)
             pairs.append((modifier, head))
     return pairs
 

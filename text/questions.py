@@ -22,7 +22,7 @@ from enum import Enum
 from functools import lru_cache
 
 from text.years import YEAR
-from text.normalize import dictionary_word, terms
+from text.normalize import dictionary_word, normalize_text, terms
 
 
 class AskedKind(Enum):
@@ -194,3 +194,46 @@ def names_year(years: tuple[str, ...], text: str) -> bool:
         return True
     cleaned = re.sub(r"[〔\[(（]\s*(?:19|20)\d{2}\s*[〕\])）]", "", text)
     return any(y in cleaned for y in years)
+
+
+# What makes a stretch of a message a question of its own: a kind of answer asked for, or a word
+# that asks (吗, 哪, 什么, 如何 …). "多大/多高" ask for a figure without naming its kind.
+_ASKS_SOMETHING = re.compile(r"吗|呢|哪|什么|啥|怎么|怎样|如何|是否|能否|可否|有没有|是不是|能不能|可不可以|多大|多高|多长|多远|多重")
+_QUESTION_END = re.compile(r"(?<=[?？])")
+MAX_PARTS = 3
+
+
+def question_parts(question: str) -> list[str]:
+    """The questions a message asks one after another, each ending at its question mark:
+    "人才公寓配租要经过哪几个环节？接到选房通知后多少天内必须签租赁合同？" is two. A message asking one
+    question is returned whole; stretches that ask nothing stay with the question before them."""
+    parts: list[str] = []
+    carried = ""  # a stretch asking nothing before the first question ("好的？") leads into it
+    for piece in _QUESTION_END.split(question.strip()):
+        if not piece.strip():
+            continue
+        asks = _ASKS_SOMETHING.search(piece) or _asks_a_kind(piece)
+        if not parts and not asks:
+            carried += piece
+        elif parts and (not asks or len(parts) == MAX_PARTS):
+            parts[-1] += piece
+        else:
+            parts.append((carried + piece).strip())
+            carried = ""
+    return parts if len(parts) > 1 else [question.strip()]
+
+
+def _asks_a_kind(text: str) -> bool:
+    normalized = normalize_text(text)
+    return any(pattern.search(normalized) for _, pattern in _ASKS)
+
+
+def with_context(first: str, part: str) -> str:
+    """A later part of a message made standalone with the topic words of the first part it lacks:
+    "接到选房通知后多少天内必须签租赁合同？" after "人才公寓配租要经过哪几个环节？" is searched as
+    "人才公寓 配租 经过 环节，接到选房通知后…". Words that ask (哪几个, 多少) are left out, so the part asks
+    only what it asks."""
+    own = set(terms(normalize_text(part), normalized=True))
+    context = [t for t in dict.fromkeys(terms(normalize_text(first), normalized=True))
+               if t not in own and t not in QUESTION_WORDS and not _asks_a_kind(t) and not _ASKS_SOMETHING.search(t)]
+    return f"{' '.join(context)}，{part}" if context else part
