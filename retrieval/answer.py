@@ -21,7 +21,7 @@ from retrieval.meaning import Mapping
 from retrieval.schema import AnswerResult, Citation, RankedPassage, Refusal
 from retrieval.tunables import DEFAULT, AnswerWeights
 from text.figures import FIGURE, extract_sentence
-from text.normalize import match_key, normalize_text, passage_search_text
+from text.normalize import match_key, normalize_text, passage_search_text, word_bounds
 from text.questions import Asked, AskedKind, asked, names_year, supplies
 from text.sentences import sentence_spans
 from text.structure import Section, parse_sections
@@ -37,7 +37,6 @@ LEAD_IN_TRADITIONAL = "根據資料："
 _FIGURE_Q = re.compile(r"多少|几|比例|占比|比重|增速|增长|规模|how many|how much|percentage|rate")
 _EXPLAIN_Q = re.compile(r"什么是|是什么|哪些|为什么|为何|原因|怎么|如何|怎样|特点|作用|有什么|内容")
 _LIST_Q = re.compile(r"哪些|哪几|有什么|what are|which")
-_DATE_Q = re.compile(r"什么时候|何时|哪年|哪一年|几月|日期|when")
 # A sentence opening like this leans on the one before it (因此…, 其…, 它…).
 _CONTINUES = re.compile(r"^(因此|所以|因而|故|于是|由此|这|此|其|它|牠|他|她|该|但|而且|并且|同时)")
 # "什么是X" / "X是什么": the answer is the sentence that defines X.
@@ -145,7 +144,8 @@ def _partial_coverage(query_terms: list[str], weights: dict[str, float], text: s
 
 def _score_sentences(result: SearchResult, w: AnswerWeights = DEFAULT.answer) -> list[_Candidate]:
     q = result.normalized
-    wants_figure, wants_list, wants_date = (bool(r.search(q)) for r in (_FIGURE_Q, _LIST_Q, _DATE_Q))
+    wants_figure, wants_list = (bool(r.search(q)) for r in (_FIGURE_Q, _LIST_Q))
+    wants_date = asked(q).kind is AskedKind.DATE
     defined = _DEFINITION_Q.search(q)
     subject = next((g for g in defined.groups() if g), "").strip() if defined else ""
     quoted = _QUOTED_TERM.search(subject)
@@ -401,7 +401,7 @@ def _quotes_masked_answer(result: SearchResult, chosen: list[_Candidate]) -> boo
     quoted = [c.text for c in chosen]
     if any(f.masked for text in quoted for f in extract_sentence(text)):
         return True
-    return bool(_DATE_Q.search(result.normalized)) and any(_MASKED_DATE.search(text) for text in quoted)
+    return asked(result.normalized).kind is AskedKind.DATE and any(_MASKED_DATE.search(text) for text in quoted)
 
 
 def _figure_period(result: SearchResult, chosen: list[_Candidate]) -> str:
@@ -478,9 +478,13 @@ def _topic_found(result: SearchResult, found_text: str) -> str:
     if result.chinese:  # an English question shares no stretch with a Chinese passage
         match = SequenceMatcher(None, question, found_text, autojunk=False).find_longest_match(
             0, len(question), 0, len(found_text))
+        # Whole words only: 政务中心 against 政务服务中心 shares "务中心", which is no word.
+        bounds = word_bounds(question)
+        start = min((b for b in bounds if b >= match.a), default=match.a + match.size)
+        end = max((b for b in bounds if b <= match.a + match.size), default=match.a)
         # Shown as the user wrote it (PCT, not pct) when normalising kept the length.
         shown = result.question.strip() if len(result.question.strip()) == len(question) else question
-        stretch = shown[match.a : match.a + match.size].strip(_TOPIC_EDGES)
+        stretch = shown[start:end].strip(_TOPIC_EDGES) if end > start else ""
         if len(stretch) >= 2:
             return stretch
     found = [t for t in result.query_terms if t in found_text]

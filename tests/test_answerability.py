@@ -60,6 +60,12 @@ def test_question_kind_and_attribute():
     assert asked(normalize_text("能拿多少钱？")).kind is AskedKind.AMOUNT
     assert supplies(AskedKind.AMOUNT, "给予30万元奖励") and not supplies(AskedKind.AMOUNT, "给予奖励")
     assert supplies(AskedKind.DURATION, "20个工作日内完成审核")
+    # 几点 asks a time of day, which a clock time supplies and a count does not.
+    assert asked(normalize_text("周六几点开门？")).kind is AskedKind.HOURS
+    assert supplies(AskedKind.HOURS, "周六上午9:00—12:00") and not supplies(AskedKind.HOURS, "3个工作日")
+    assert asked(normalize_text("到底哪天开学？")).kind is AskedKind.DATE
+    # Asking for the conditions on a 期限 and an 面积 asks for neither figure alone.
+    assert asked(normalize_text("对合同期限和租用面积有什么要求？")).kind is AskedKind.OTHER
 
 
 def test_missing_attribute_is_a_partial_refusal_citing_what_was_found(ask):

@@ -114,6 +114,14 @@ def noun_compounds(normalized: str) -> list[tuple[str, str]]:
     return pairs
 
 
+def word_bounds(normalized: str) -> frozenset[int]:
+    """The offsets where jieba's words of ``normalized`` start or end (precise mode)."""
+    bounds = {0}
+    for _, start, end in _tokenizer().tokenize(normalized):
+        bounds.update((start, end))
+    return frozenset(bounds)
+
+
 def _content(tokens) -> list[str]:
     return [tok for tok in (t.strip() for t in tokens) if tok and tok not in STOPWORDS and _WORD.search(tok)]
 

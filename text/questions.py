@@ -32,6 +32,7 @@ class AskedKind(Enum):
     PERSON = "人名"
     ADDRESS = "地址"
     PLACE = "地点"
+    HOURS = "开放时间"  # a time of day: office hours, 几点开门
     PERCENT = "比例"
     DURATION = "期限"
     DATE = "时间"
@@ -57,6 +58,8 @@ _ASKS: list[tuple[AskedKind, re.Pattern[str]]] = [
     # English "address" as a noun (the address of …), not the verb (how does the policy address …).
     (AskedKind.ADDRESS, re.compile(r"地址|门牌|住址|\b(?:the|its|an|what|which|office|street|postal) address\b")),
     (AskedKind.PLACE, re.compile(r"在哪|哪里|何处|什么地方|位置|where\b")),
+    # Before the figure kinds: 几点 asks a time of day, not how many.
+    (AskedKind.HOURS, re.compile(r"几点|几时|营业时间|办公时间|工作时间|上班时间|开放时间|开门|关门|下班|what time|opening hours|office hours")),
     (AskedKind.PERCENT, re.compile(r"比例|百分之|占比|比重|增速|增幅|降幅|幅度|百分比|多少%|\bpercentage|\bratio\b|\brate\b|\bshare\b")),
     (AskedKind.DURATION, re.compile(rf"多长时间|多久|{_FEW}年|{_FEW}个月|{_FEW}天|{_FEW}个工作日|多少天|多少个工作日|期限|有效期|时限|how long|\bduration|\bterm\b|\bperiod\b")),
     (AskedKind.DATE, re.compile(rf"什么时候|何时|哪天|哪一天|哪一年|哪年|{_FEW}月|{_FEW}号前|截止|日期|\bwhen\b|\bdeadline|\bdate\b")),
@@ -65,6 +68,9 @@ _ASKS: list[tuple[AskedKind, re.Pattern[str]]] = [
     (AskedKind.NUMBER, re.compile(rf"多少|{_FEW}")),
 ]
 _KIND_PATTERN = dict(_ASKS)
+# "对合同期限、租用面积和投产时间有什么要求？" asks for the conditions: the figures it names are what they
+# are about, not one value of one kind.
+_ASKS_CONDITIONS = re.compile(r"(?:什么|哪些|何种)(?:要求|条件|规定)|有何要求|需要满足|要满足")
 _NUMERIC = frozenset({AskedKind.PERCENT, AskedKind.DURATION, AskedKind.AMOUNT, AskedKind.COUNT, AskedKind.NUMBER})
 _MEASURED = re.compile(rf"(?:多少|{_FEW})({_MEASURE})")
 _CURRENCY = r"(万|亿|千|百)?(元|美元|欧元|英镑|日元|港元|港币|澳元|卢布|法郎|镑)"
@@ -74,6 +80,7 @@ _SUPPLIES: dict[AskedKind, re.Pattern[str]] = {
     # An address is written with a number of a road, building, floor or room (科创路88号, 3楼301室);
     # not a document number (〔2023〕5号) or a metro line (3号线).
     AskedKind.ADDRESS: re.compile(r"(?<![〕\]\d])\d+\s*(?:号(?!线)|楼|层|室|栋|幢)|[一二三四五六七八九十]+楼|大厦|[路街巷]\s*\d"),
+    AskedKind.HOURS: re.compile(r"\d{1,2}\s*[:：]\s*\d{2}|[上下]午\s*\d{1,2}\s*点|\d{1,2}\s*点"),
     AskedKind.PERCENT: re.compile(r"%|％|百分之|[一二三四五六七八九十]成|倍"),
     AskedKind.DURATION: re.compile(_NUM + r"+\s*(个)?(年|月|日|天|工作日|小时|周|季度)|当年|当月|当日|即办"),
     AskedKind.AMOUNT: re.compile(_NUM + r"+\s*[多余]?\s*" + _CURRENCY + r"|免费|不收取"),
@@ -145,6 +152,8 @@ def asked(normalized_question: str) -> Asked:
     """Read a normalised question (NFKC, Simplified, lower case) for the kind of answer and attribute.
     Cached: sentence scoring and the partial-refusal check both read the same question."""
     kind = next((k for k, pattern in _ASKS if pattern.search(normalized_question)), AskedKind.OTHER)
+    if _ASKS_CONDITIONS.search(normalized_question):
+        kind = AskedKind.OTHER
     years = tuple(YEAR.findall(normalized_question))
     measured = _MEASURED.search(normalized_question)
     unit = measured.group(1) if measured and kind is AskedKind.COUNT else ""
