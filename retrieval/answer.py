@@ -22,7 +22,7 @@ from retrieval.schema import AnswerResult, Citation, RankedPassage, Refusal
 from retrieval.tunables import DEFAULT, AnswerWeights
 from text.figures import FIGURE, extract_sentence
 from text.normalize import match_key, normalize_text, passage_search_text, word_bounds
-from text.questions import Asked, AskedKind, asked, names_year, supplies
+from text.questions import Asked, AskedKind, asked, names_year, supplies, unlisted_label
 from text.sentences import sentence_spans
 from text.structure import Section, parse_sections
 from text.years import context_years, labels_year
@@ -453,6 +453,14 @@ def _missing(result: SearchResult, chosen: list[_Candidate], wanted: Asked) -> s
     - The asked year, and for checked kinds (金额, 比例, 件数, 期限, 电话, 地址) a value of that kind.
     """
     said = " ".join(normalize_text(c.text) for c in chosen)
+    # A place or organisation no document names (上市 in 香港 where they list 上海, 深圳, 北京), or a
+    # class the quoted passages' enumeration leaves out (D类 where they list A类, B类, C类): what they
+    # say holds for the places and classes they name. (Looked for in the quoted passages too: a name the keyword
+    # index holds only inside a longer word is still there.)
+    passages = " ".join(normalize_text(f"{c.passage.title} {c.passage.section} {c.passage.text}") for c in chosen)
+    not_named = next((n for n in result.unheard if n not in passages), "") or unlisted_label(result.normalized, passages)
+    if not_named:
+        return f"“{not_named}”"
     # A figure asked of 博士后 where the documents only speak of 博士: the figure quoted belongs to
     # another thing. (Prose about the broader thing often still tells what is asked, so only figures.)
     narrower = wanted.attribute if wanted.attribute in result.narrower else next(iter(sorted(result.narrower)), "")

@@ -38,6 +38,7 @@ from text.normalize import (
     normalize_text,
     noun_compounds,
     passage_search_text,
+    place_names,
     synonym_groups,
     terms,
     tokenize,
@@ -106,6 +107,8 @@ class Query:
     # Question words or compounds naming a narrower thing than a knowledge-base word: 博士后 -> 博士,
     # 总部企业 -> 企业 (see narrower_things).
     narrower: dict[str, str] = field(default_factory=dict)
+    # Places and organisations the question names and the knowledge base never does (香港).
+    unheard: tuple[str, ...] = ()
 
     @property
     def strict_alternatives(self) -> dict[str, Mapping]:
@@ -129,6 +132,7 @@ class SearchResult:
     alternatives: dict[str, Mapping] = field(default_factory=dict)
     unknown: frozenset[str] = frozenset()
     narrower: dict[str, str] = field(default_factory=dict)
+    unheard: tuple[str, ...] = ()
 
     @property
     def relevant(self) -> bool:
@@ -303,8 +307,9 @@ def analyse(question: str, keyword: KeywordIndex, vocabulary: VocabularyMap, unk
     weights = {t: _weight(keyword, vocabulary, t, alternatives, unknown_weight) for t in query_terms}
     unknown = frozenset(t for t in query_terms if not vocabulary.known_in_parts(t)
                         and (t not in alternatives or alternatives[t].confidence < TRUSTED))
+    unheard = tuple(n for n in place_names(normalized) if n in unknown and n not in alternatives) if chinese else ()
     return Query(question, normalized, chinese, query_terms, query_tokens, weights, YEAR.findall(normalized),
-                 alternatives, unknown, narrower_things(normalized, unknown, alternatives, vocabulary))
+                 alternatives, unknown, narrower_things(normalized, unknown, alternatives, vocabulary), unheard)
 
 
 def narrower_things(normalized: str, unknown: frozenset[str], alternatives: dict[str, Mapping],
@@ -354,7 +359,8 @@ def with_abbreviations(query: Query, texts: SearchTexts, keyword: KeywordIndex,
     weights = {t: query.weights.get(t) or _weight(keyword, vocabulary, t, alternatives, unknown_weight) for t in terms_now}
     return dataclasses.replace(query, terms=terms_now, weights=weights, alternatives=alternatives,
                                unknown=frozenset(unknown),
-                               narrower=narrower_things(query.normalized, frozenset(unknown), alternatives, vocabulary))
+                               narrower=narrower_things(query.normalized, frozenset(unknown), alternatives, vocabulary),
+                               unheard=tuple(n for n in query.unheard if n in unknown))
 
 
 def _weight(keyword: KeywordIndex, vocabulary: VocabularyMap, term: str,
@@ -408,7 +414,8 @@ def _result_of(query: Query, passages: list[Passage], refusal: Refusal | None = 
     """The search result for ``query`` (as the abbreviations left it), before the relevance judgement."""
     return SearchResult(query.question, query.normalized, passages, refusal=refusal, query_terms=query.terms,
                         term_weights=query.weights, chinese=query.chinese, years=query.years,
-                        alternatives=query.alternatives, unknown=query.unknown, narrower=query.narrower)
+                        alternatives=query.alternatives, unknown=query.unknown, narrower=query.narrower,
+                        unheard=query.unheard)
 
 
 def prefer_asked_year(fetched: dict[str, StoredChunk], fused: list, years: list[str]) -> list:

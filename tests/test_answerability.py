@@ -222,3 +222,20 @@ def test_each_question_of_a_message_is_answered_with_its_own_citation(ask):
     # One sentence answers both parts: it is quoted once, under one number.
     same = ask("高新贷的贴息比例是多少？单户企业每年贴息最高多少？")
     assert len(same.citations) == 1 and same.answer.count("[1]") == 1 and "\n" not in same.answer
+
+
+def test_a_place_no_document_names_is_refused_by_name(ask):
+    # The documents reward a listing in 北京; nothing they say is about 香港.
+    answer = ask("企业在香港联合交易所上市的，给予多少奖励？")
+    assert answer.refused and "没有提到“香港”" in answer.answer
+    assert "300万元" in ask("企业在北京证券交易所上市的，给予多少奖励？").answer
+
+
+def test_a_class_label_left_out_of_the_quoted_enumeration_is_missing():
+    from text.questions import unlisted_label
+
+    table = normalize_text("人才类别：A类，购房补贴300万元。人才类别：B类，购房补贴150万元。人才类别：C类，购房补贴60万元。")
+    assert unlisted_label(normalize_text("D类人才购房补贴多少？"), table) == "D类"
+    assert unlisted_label(normalize_text("B类人才购房补贴多少？"), table) == ""
+    # A text naming no class of that kind says nothing about which classes there are.
+    assert unlisted_label(normalize_text("D类人才购房补贴多少？"), normalize_text("购房补贴最高300万元。")) == ""

@@ -93,9 +93,23 @@ def _tagger():
     return jieba.posseg.POSTokenizer(_tokenizer())
 
 
+@lru_cache(maxsize=256)
+def _tagged(normalized: str) -> tuple[tuple[str, str], ...]:
+    """jieba's words of a question with their part-of-speech tags (read by two rules per question)."""
+    return tuple((p.word, p.flag) for p in _tagger().lcut(normalized))
+
+
 # Common nouns (n) and other proper nouns (nz: 高新贷) name kinds of things; person and place names
 # (nr, ns) are cut too unreliably by jieba to be read as modifiers.
 _NOUN_TAGS = frozenset({"n", "nz"})
+# Places (香港, 深圳) and organisations: jieba tags dictionary words so; its person-name tag (nr) also
+# falls on idioms and fragments (武艺超群, 维拉第 of 阿斯顿维拉第一个), so persons are not read.
+_NAME_TAGS = frozenset({"ns", "nt"})
+
+
+def place_names(normalized: str) -> list[str]:
+    """The dictionary words of a normalised question that jieba tags as places or organisations."""
+    return [w for w, flag in _tagged(normalized) if flag in _NAME_TAGS and len(w) >= 2 and dictionary_word(w)]
 
 
 def noun_compounds(normalized: str) -> list[tuple[str, str]]:
@@ -103,7 +117,7 @@ def noun_compounds(normalized: str) -> list[tuple[str, str]]:
     (总部 + 企业 of "总部企业来高新区落户"). A noun right after a verb or a particle is that verb's
     object, and the noun that follows it begins the next clause (出了坏账 | 银行自己扛), so such
     pairs are left out."""
-    tagged = [(p.word, p.flag) for p in _tagger().lcut(normalized)]
+    tagged = _tagged(normalized)
     pairs = []
     for i in range(len(tagged) - 1):
         (modifier, m_flag), (head, h_flag) = tagged[i], tagged[i + 1]

@@ -246,3 +246,22 @@ def with_context(first: str, part: str) -> str:
     context = [t for t in dict.fromkeys(terms(normalize_text(first), normalized=True))
                if t not in own and t not in QUESTION_WORDS and not _asks_a_kind(t) and not _ASKS_SOMETHING.search(t)]
     return f"{' '.join(context)}，{part}" if context else part
+
+
+# A grade or class written as a label: A类, 丙类, 三星级, 二档. Documents enumerate them (A类、B类、C类),
+# so a label that a quote's enumeration leaves out is a class the quoted figures are not for.
+_LABEL = re.compile(r"(?<![a-z])[a-z]类|[甲乙丙丁]类|[一二三四五六七八九十\d](?:星级|档)")
+
+
+def _label_family(label: str) -> str:
+    return label[1:]
+
+
+def unlisted_label(normalized_question: str, normalized_text: str) -> str:
+    """A class label of the question (d类) absent from ``normalized_text`` while that text names others
+    of its kind (a类, b类, c类); "" when there is none."""
+    present = {_label_family(m) for m in _LABEL.findall(normalized_text)}
+    for label in _LABEL.findall(normalized_question):
+        if label not in normalized_text and _label_family(label) in present:
+            return label.upper()
+    return ""
