@@ -165,6 +165,7 @@ def _score_sentences(result: SearchResult, w: AnswerWeights = DEFAULT.answer) ->
             sentence = p.text[s:e]
             norm = normalize_text(sentence)
             context_here = context + _item_headings(inner, e - 1)
+            context_here += _short_forms_used(result, norm)
             # Words in the title or heading hold for every sentence under it: the
             # sentence that answers often says 它/其 instead of the subject.
             score = coverage(result.query_terms, result.term_weights, context_here + " " + norm, result.alternatives)
@@ -188,6 +189,33 @@ def _score_sentences(result: SearchResult, w: AnswerWeights = DEFAULT.answer) ->
             candidates.append(_Candidate(p, s, e, score, own))
     candidates.sort(key=lambda c: -c.score)
     return candidates
+
+
+def _short_forms_used(result: SearchResult, normalized_sentence: str) -> str:
+    """What the short forms a sentence uses stand for, space-led: "首贷户的贴息比例提高至60%" speaks of
+    首次获得银行贷款的企业, defined elsewhere in the document."""
+    return "".join(f" {full}" for short, full in result.short_forms.items() if short in normalized_sentence)
+
+
+def _complement(best: _Candidate, same_passage: list[_Candidate], chosen: list[_Candidate],
+                result: SearchResult, w: AnswerWeights) -> _Candidate | None:
+    """The sentence right after ``best`` in its paragraph when it speaks to a question word that the
+    chosen sentences leave out: a rule's special case follows the rule ("…按其实际支付利息的50%给予贴息。"
+    then "首贷户的贴息比例提高至60%。" for a first-time borrower)."""
+    following = [c for c in same_passage if c.start >= best.end]
+    if not following or len(chosen) >= w.max_sentences:
+        return None
+    nxt = min(following, key=lambda c: c.start)
+    if nxt in chosen or "\n" in best.passage.text[best.end : nxt.start]:
+        return None
+    if sum(c.end - c.start for c in chosen) + nxt.end - nxt.start > w.max_answer_chars:
+        return None
+    said = " ".join(normalize_text(c.text) + _short_forms_used(result, normalize_text(c.text)) for c in chosen)
+    own = normalize_text(nxt.text)
+    own += _short_forms_used(result, own)
+    heavy = [t for t in result.query_terms if result.term_weights.get(t, 0.0) >= w.complement_weight]
+    adds = any(found_whole(t, own, result.alternatives) and not found_whole(t, said, result.alternatives) for t in heavy)
+    return nxt if adds else None
 
 
 def _select(candidates: list[_Candidate], result: SearchResult, w: AnswerWeights = DEFAULT.answer) -> list[_Candidate]:
@@ -230,6 +258,10 @@ def _select(candidates: list[_Candidate], result: SearchResult, w: AnswerWeights
         if any(_same_sentence(c, x) for x in chosen):
             continue  # retrieved chunks overlap: the same sentence can come back from two passages
         chosen.append(c)
+    # After the runner-ups: a close second answer matters more than a special case of the first.
+    complement = None if lead_in else _complement(best, same_passage, chosen, result, w)
+    if complement is not None:
+        chosen.append(complement)
     total = sum(x.end - x.start for x in chosen)
     answered_figure = bool(_FIGURE_Q.search(result.normalized)) and bool(FIGURE.search(best.text)) and not lead_in
     # A short answer gains from the sentences after it: the span asked for often runs on, and

@@ -44,6 +44,7 @@ from text.normalize import (
     tokenize,
 )
 from text.questions import QUESTION_WORDS
+from text.structure import short_forms
 from text.years import YEAR, context_years, labels_year
 
 log = logging.getLogger(__name__)
@@ -133,6 +134,9 @@ class SearchResult:
     unknown: frozenset[str] = frozenset()
     narrower: dict[str, str] = field(default_factory=dict)
     unheard: tuple[str, ...] = ()
+    # Short forms the fetched passages define (首贷户 -> 首次获得银行贷款的企业): a sentence using one is
+    # read with what it stands for.
+    short_forms: dict[str, str] = field(default_factory=dict)
 
     @property
     def relevant(self) -> bool:
@@ -227,6 +231,7 @@ class HybridSearcher:
         if query.years:
             fused = prefer_asked_year(fetched, fused, query.years)
         result = _result_of(query, self._passages(query, fused, fetched, texts, covered, k))
+        result.short_forms = short_forms(texts.all())
         raw = dict(fusion.fused)
         for p in result.passages:
             p.bm25, p.dense, p.fused = fusion.bm25.get(p.id), fusion.dense.get(p.id), raw.get(p.id, 0.0)

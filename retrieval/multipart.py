@@ -31,16 +31,42 @@ def merge_answers(question: str, answers: list[AnswerResult]) -> AnswerResult:
             else:
                 same.quotes.extend(q for q in c.quotes if q not in same.quotes)
             numbers[c.n] = same.n
-        texts.append(_MARKER.sub(lambda m: f"[{numbers.get(int(m.group(1)), int(m.group(1)))}]", answer.answer))
-    unique_texts = list(dict.fromkeys(texts))  # two parts refused alike say so once
+        text = _MARKER.sub(lambda m: f"[{numbers.get(int(m.group(1)), int(m.group(1)))}]", answer.answer)
+        texts.append(text if answer.refused else _unsaid(text, "".join(texts)))
+    unique_texts = [t for t in dict.fromkeys(texts) if t]  # two parts refused alike say so once
+    text, citations = _cited_only("\n".join(unique_texts), citations)
     refused = all(a.refused for a in answers)
     first_refusal = next((a.refusal for a in answers if a.refused), None)
     notices = []
     for answer in answers:
         notices += [n for n in answer.notices if n not in notices]
-    return AnswerResult(question, "\n".join(unique_texts), refused, citations, _passages(answers),
+    return AnswerResult(question, text, refused, citations, _passages(answers),
                         notices=notices, masked=any(a.masked for a in answers),
                         refusal=first_refusal if refused else None)
+
+
+def _cited_only(text: str, citations: list[Citation]) -> tuple[str, list[Citation]]:
+    """The citations that ``text`` still refers to, numbered 1, 2, … in order of first mention."""
+    order = list(dict.fromkeys(int(n) for n in _MARKER.findall(text)))
+    renumber = {old: new for new, old in enumerate(order, 1)}
+    kept = []
+    for c in citations:
+        if c.n in renumber:
+            kept.append(Citation(renumber[c.n], c.source, c.section, c.text, c.score, c.quotes))
+    kept.sort(key=lambda c: c.n)
+    return _MARKER.sub(lambda m: f"[{renumber.get(int(m.group(1)), int(m.group(1)))}]", text), kept
+
+
+def _quoted_pieces(text: str) -> list[str]:
+    """An extractive answer cut after each [n] marker: each piece is a quote with its marker."""
+    return [piece for piece in re.split(r"(?<=\])", text) if piece.strip()]
+
+
+def _unsaid(text: str, said: str) -> str:
+    """``text`` without the quotes that an earlier part's answer already gave (two parts often share a
+    sentence: "续贷贷款继续纳入风险补偿范围，…不超过2次。" answers both 纳入吗 and 续几次)."""
+    plain_said = _MARKER.sub("", said)
+    return "".join(p for p in _quoted_pieces(text) if _MARKER.sub("", p).strip() not in plain_said)
 
 
 def _passages(answers: list[AnswerResult]) -> list[RankedPassage]:

@@ -66,6 +66,9 @@ class AnswerWeights:
     year_match: float = 0.15  # the passage (or sentence) is about the asked year
     year_conflict: float = -0.3  # the passage's section is about another year
     brief_answer: int = 60  # an answer shorter than this takes the next sentence along
+    # A question word this heavy (IDF weight; 高新区 weighs 0.2) that only the next sentence speaks to
+    # brings that sentence along (answer._complement).
+    complement_weight: float = 1.0
     explain_brief: int = 160  # the same for questions that ask to explain or list
     extend_min_coverage: float = 0.1  # past the first addition, a following sentence must cover this much
 

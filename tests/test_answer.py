@@ -140,3 +140,17 @@ def test_a_sentence_going_on_with_a_list_item_brings_the_item_opening():
         "也可以通过“好差评”系统进行评价。\n（三）投诉事项一般在5个工作日内答复。",
     ))
     assert "88261099" in answer.answer and "88261000" not in answer.answer
+
+
+def test_a_special_case_right_after_the_rule_joins_when_it_speaks_to_the_question():
+    from text.structure import short_forms
+
+    defined = short_forms([normalize_text("其中首次获得银行贷款的企业（以下简称“首贷户”）最高500万元。为支持青枫湾高新区（以下简称“高新区”）")])
+    assert defined == {"首贷户": "其中首次获得银行贷款的企业"}  # 高新区 is part of what it shortens
+    rule = "对按期还本付息的企业，按实际支付利息的50%给予贴息，单户企业每年最高50万元。首贷户的贴息比例提高至60%。"
+    result = _result("首次找银行贷款、按期还本付息的企业，利息能贴多少？", rule)
+    # Without the definition "首贷户" says nothing of a first loan: the rule alone answers.
+    assert "60%" not in compose_answer(result).answer
+    result.short_forms = defined
+    answer = compose_answer(result).answer
+    assert "50%" in answer and "60%" in answer

@@ -239,3 +239,21 @@ def test_a_class_label_left_out_of_the_quoted_enumeration_is_missing():
     assert unlisted_label(normalize_text("B类人才购房补贴多少？"), table) == ""
     # A text naming no class of that kind says nothing about which classes there are.
     assert unlisted_label(normalize_text("D类人才购房补贴多少？"), normalize_text("购房补贴最高300万元。")) == ""
+
+
+def test_merged_parts_say_a_shared_quote_once_and_cite_only_what_they_quote():
+    from retrieval.multipart import merge_answers
+    from retrieval.schema import AnswerResult, Citation
+
+    rule = Citation(1, "d.txt", "第十一条", "无还本续贷……续贷次数不超过2次。", 0.9, ["续贷次数不超过2次。"])
+    costs = Citation(2, "d.txt", "第二十条", "贷款利息不纳入补偿范围。", 0.8, ["贷款利息不纳入补偿范围。"])
+    first = AnswerResult("q1", "续贷贷款纳入风险补偿范围，续贷次数不超过2次。[1]", False, [rule])
+    second = AnswerResult("q2", "续贷贷款纳入风险补偿范围，续贷次数不超过2次。[1]贷款利息不纳入补偿范围。[2]", False,
+                          [rule, costs])
+    merged = merge_answers("q1？q2？", [first, second])
+    assert merged.answer == "续贷贷款纳入风险补偿范围，续贷次数不超过2次。[1]\n贷款利息不纳入补偿范围。[2]"
+    assert [(c.n, c.section) for c in merged.citations] == [(1, "第十一条"), (2, "第二十条")]
+    # A part whose only quote an earlier part gave leaves no line and no citation behind.
+    alone = merge_answers("q1？q2？", [first, AnswerResult("q2", "续贷贷款纳入风险补偿范围，续贷次数不超过2次。[1]", False, [rule])])
+    assert alone.answer == first.answer and len(alone.citations) == 1 and not alone.refused
+

@@ -114,3 +114,19 @@ def parse_sections(text: str) -> list[Section]:
         pos += len(line)
     close(pos)
     return sections
+
+
+# "其中首次获得银行贷款的企业（以下简称“首贷户”）": policy documents define a short form once and use it
+# after; read in normalised text (half-width brackets and commas).
+_SHORT_FORM = re.compile(r"([^,.。;:;：、“”\"()\s]{2,30})\(以下(?:简称|称)[“\"]([^”\"()]{1,12})[”\"]\)")
+
+
+def short_forms(normalized_texts: list[str]) -> dict[str, str]:
+    """The short forms these normalised texts define, each with what it stands for
+    (首贷户 -> 其中首次获得银行贷款的企业)."""
+    found: dict[str, str] = {}
+    for text in normalized_texts:
+        for full, short in _SHORT_FORM.findall(text):
+            if short not in full:
+                found.setdefault(short, full)
+    return found
