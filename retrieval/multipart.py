@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from retrieval.answer import LEAD_IN_EN, LEAD_IN_TRADITIONAL
 from retrieval.schema import AnswerResult, Citation, RankedPassage
 
 _MARKER = re.compile(r"\[(\d{1,3})\]")
@@ -32,6 +33,8 @@ def merge_answers(question: str, answers: list[AnswerResult]) -> AnswerResult:
                 same.quotes.extend(q for q in c.quotes if q not in same.quotes)
             numbers[c.n] = same.n
         text = _MARKER.sub(lambda m: f"[{numbers.get(int(m.group(1)), int(m.group(1)))}]", answer.answer)
+        if texts:  # the lead-in ("根據資料：") introduces the whole answer once
+            text = text.removeprefix(LEAD_IN_EN).removeprefix(LEAD_IN_TRADITIONAL)
         texts.append(text if answer.refused else _unsaid(text, "".join(texts)))
     unique_texts = [t for t in dict.fromkeys(texts) if t]  # two parts refused alike say so once
     text, citations = _cited_only("\n".join(unique_texts), citations)

@@ -207,8 +207,12 @@ def names_year(years: tuple[str, ...], text: str) -> bool:
 
 # What makes a stretch of a message a question of its own: a kind of answer asked for, or a word
 # that asks (吗, 哪, 什么, 如何 …). "多大/多高" ask for a figure without naming its kind.
-_ASKS_SOMETHING = re.compile(r"吗|呢|哪|什么|啥|怎么|怎样|如何|是否|能否|可否|有没有|是不是|能不能|可不可以|多大|多高|多长|多远|多重")
+_ASKS_SOMETHING = re.compile(r"吗|呢|哪|什么|啥|怎么|怎样|如何|是否|能否|可否|有没有|是不是|能不能|可不可以|多大|多高|多长|多远|多重"
+                             r"|\b(?:what|which|who|when|where|why|how|is|are|does|do|can|could|should|will)\b",
+                             re.IGNORECASE)
 _QUESTION_END = re.compile(r"(?<=[?？])")
+# "How many … in 2024, and what is the target for the whole year?" asks twice in one sentence.
+_ENGLISH_SECOND_ASK = re.compile(r",\s*and\s+(?=(?:what|which|who|when|where|how)\b)", re.IGNORECASE)
 MAX_PARTS = 3
 
 
@@ -218,7 +222,7 @@ def question_parts(question: str) -> list[str]:
     question is returned whole; stretches that ask nothing stay with the question before them."""
     parts: list[str] = []
     carried = ""  # a stretch asking nothing before the first question ("好的？") leads into it
-    for piece in _QUESTION_END.split(question.strip()):
+    for piece in _QUESTION_END.split(_ENGLISH_SECOND_ASK.sub("? ", question.strip())):
         if not piece.strip():
             continue
         asks = _ASKS_SOMETHING.search(piece) or _asks_a_kind(piece)
