@@ -22,7 +22,7 @@ from retrieval.schema import AnswerResult, Citation, RankedPassage, Refusal
 from retrieval.tunables import DEFAULT, AnswerWeights
 from text.figures import FIGURE, extract_sentence
 from text.normalize import match_key, normalize_text, passage_search_text, word_bounds
-from text.questions import Asked, AskedKind, asked, names_year, supplies, unlisted_label
+from text.questions import Asked, AskedKind, asked, defined_term, defines, names_year, states_definition, supplies, unlisted_label
 from text.sentences import sentence_spans
 from text.structure import Section, parse_sections
 from text.years import context_years, labels_year
@@ -39,11 +39,6 @@ _EXPLAIN_Q = re.compile(r"什么是|是什么|哪些|为什么|为何|原因|怎
 _LIST_Q = re.compile(r"哪些|哪几|有什么|what are|which")
 # A sentence opening like this leans on the one before it (因此…, 其…, 它…).
 _CONTINUES = re.compile(r"^(因此|所以|因而|故|于是|由此|这|此|其|它|牠|他|她|该|但|而且|并且|同时)")
-# "什么是X" / "X是什么": the answer is the sentence that defines X.
-_DEFINITION_Q = re.compile(r"^(?:请问)?什么是(.{1,20}?)[?？]?$|^(.{1,20}?)(?:是什么|指的是什么|是指什么|指什么|是什么意思"
-                           r"|(?:是)?(?:如何|怎么|怎样)(?:界定|定义)(?:的)?|的定义是什么)[?？]?$")
-# A term the question quotes ("…中的“新型研发机构”是如何界定的") is the one to define.
-_QUOTED_TERM = re.compile(r"[“\"「『]([^”\"」』]{2,20})[”\"」』]")
 # A sentence that goes on with a list the answer started (第二，… / 其次… / 另外…).
 _ENUMERATES = re.compile(r"^(第[二三四五六七八九十]|[二三四五六七八九十]是|其次|再次|最后|另外|此外|还有|又|也)")
 # A sentence announcing that the answer follows ("其特点主要有以下三点：").
@@ -146,10 +141,7 @@ def _score_sentences(result: SearchResult, w: AnswerWeights = DEFAULT.answer) ->
     q = result.normalized
     wants_figure, wants_list = (bool(r.search(q)) for r in (_FIGURE_Q, _LIST_Q))
     wants_date = asked(q).kind is AskedKind.DATE
-    defined = _DEFINITION_Q.search(q)
-    subject = next((g for g in defined.groups() if g), "").strip() if defined else ""
-    quoted = _QUOTED_TERM.search(subject)
-    subject = quoted.group(1) if quoted else subject
+    subject = defined_term(q)
     cues = _answer_cues(q)
     wanted = asked(q)
     # Retrieval finds the right document more reliably than the right chunk of it (hit@1 counts
@@ -180,8 +172,9 @@ def _score_sentences(result: SearchResult, w: AnswerWeights = DEFAULT.answer) ->
                 score += w.list_bonus
             if wants_date and _HAS_DATE.search(sentence):
                 score += w.date_bonus
-            if subject and (norm.startswith(subject) or re.search(re.escape(subject) + r"[(（，,]?[^。]{0,30}?(是|为|指)", norm)):
-                score += w.definition_bonus
+            if subject and defines(subject, norm):
+                # The formal definition (本办法所称X，是指…) over a sentence merely opening with X.
+                score += w.definition_bonus * (2 if states_definition(subject, norm) else 1)
             score += sum(w.cue_bonus for cue in cues if cue.search(norm))
             if wanted.checked and supplies(wanted.kind, norm, wanted.unit):
                 score += w.kind_bonus

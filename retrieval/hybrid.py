@@ -43,7 +43,7 @@ from text.normalize import (
     terms,
     tokenize,
 )
-from text.questions import QUESTION_WORDS
+from text.questions import QUESTION_WORDS, defined_term, states_definition
 from text.structure import short_forms
 from text.years import YEAR, context_years, labels_year
 
@@ -220,8 +220,10 @@ class HybridSearcher:
         fusion = self._fuse(query, snapshot)
         fused = fusion.fused
         depth = max(k + self.tunables.fetch_margin, self.tunables.rerank_depth if self.tunables.coverage_weight else 0)
-        # Only the candidates that can still reach the top k are read from the store.
-        fetched = self._store.fetch([cid for cid, _ in (fused if query.years else fused[:depth])])
+        # Only the candidates that can still reach the top k are read from the store (all of them when
+        # a passage of the asked year, or one defining the asked term, moves up from anywhere).
+        term = defined_term(query.normalized)
+        fetched = self._store.fetch([cid for cid, _ in (fused if query.years or term else fused[:depth])])
         texts = SearchTexts(fetched)
         query = with_abbreviations(query, texts, snapshot.keyword, snapshot.vocabulary, self.tunables.unknown_weight)
         # Coverage for the candidates the re-ranking weighs; _passages adds it for any other that is shown.
@@ -230,6 +232,8 @@ class HybridSearcher:
             fused = rerank_by_coverage(fused, covered, depth, self.tunables.coverage_weight)
         if query.years:
             fused = prefer_asked_year(fetched, fused, query.years)
+        if term:
+            fused = prefer_definition(fetched, texts, fused, term)
         result = _result_of(query, self._passages(query, fused, fetched, texts, covered, k))
         result.short_forms = short_forms(texts.all())
         raw = dict(fusion.fused)
@@ -432,6 +436,13 @@ def prefer_asked_year(fetched: dict[str, StoredChunk], fused: list, years: list[
         return year_conflict(m.get("title", ""), m.get("section", ""), fetched[cid].text, years)
 
     return sorted(fused, key=lambda item: conflicts(item[0]))
+
+
+def prefer_definition(fetched: dict[str, StoredChunk], texts: SearchTexts, fused: list, term: str) -> list:
+    """Move the passages that define ``term`` ("本办法所称新型研发机构，是指…") to the front (order kept
+    otherwise): a definition question's words ("研发投入补助办法中的…如何界定") match the passages that
+    use the term as well as the one that defines it."""
+    return sorted(fused, key=lambda item: not (item[0] in fetched and states_definition(term, texts[item[0]])))
 
 
 def _signals(hits: list[tuple[str, float]]) -> dict[str, RankSignal]:

@@ -154,3 +154,21 @@ def test_a_special_case_right_after_the_rule_joins_when_it_speaks_to_the_questio
     result.short_forms = defined
     answer = compose_answer(result).answer
     assert "50%" in answer and "60%" in answer
+
+
+def test_the_formal_definition_answers_how_a_term_is_defined():
+    from text.questions import defined_term, states_definition
+
+    question = normalize_text("研发投入补助办法中的“新型研发机构”是如何界定的？")
+    assert defined_term(question) == "新型研发机构"  # the quoted term, not the whole stretch before 是如何
+    assert defined_term(normalize_text("什么是高新贷？")) == "高新贷"
+    assert defined_term(normalize_text("高新贷能贷多少？")) == ""
+    defining = normalize_text("本办法所称新型研发机构，是指主要从事研发服务的独立法人机构。")
+    assert states_definition("新型研发机构", defining)
+    assert not states_definition("新型研发机构", normalize_text("新型研发机构租用区内研发用房的，给予租金补贴。"))
+    ranked = _score_sentences(_result(
+        "研发投入补助办法中的“新型研发机构”是如何界定的？",
+        "新型研发机构租用区内办公研发用房的，按每月每平方米20元的标准给予研发租金补贴，补助期限不超过3年。",
+        "本办法所称新型研发机构，是指主要从事研发服务的独立法人机构。",
+    ))
+    assert ranked[0].text.startswith("本办法所称新型研发机构")

@@ -269,3 +269,31 @@ def unlisted_label(normalized_question: str, normalized_text: str) -> str:
         if label not in normalized_text and _label_family(label) in present:
             return label.upper()
     return ""
+
+
+# "什么是X" / "X是什么" / "X是如何界定的": the answer is the sentence that defines X.
+_DEFINITION_Q = re.compile(r"^(?:请问)?什么是(.{1,20}?)[?？]?$|^(.{1,20}?)(?:是什么|指的是什么|是指什么|指什么|是什么意思"
+                           r"|(?:是)?(?:如何|怎么|怎样)(?:界定|定义)(?:的)?|的定义是什么)[?？]?$")
+# A term the question quotes ("…中的“新型研发机构”是如何界定的") is the one to define.
+_QUOTED_TERM = re.compile(r"[“\"「『]([^”\"」』]{2,20})[”\"」』]")
+
+
+def defined_term(normalized_question: str) -> str:
+    """The term a definition question asks to define ("" for any other question)."""
+    match = _DEFINITION_Q.search(normalized_question)
+    subject = next((g for g in match.groups() if g), "").strip() if match else ""
+    quoted = _QUOTED_TERM.search(subject)
+    return quoted.group(1) if quoted else subject
+
+
+def defines(term: str, normalized_text: str) -> bool:
+    """True when ``normalized_text`` opens with ``term`` or says what it is (新型研发机构,是指…)."""
+    return normalized_text.startswith(term) or bool(
+        re.search(re.escape(term) + r"[(（，,]?[^。]{0,30}?(是|为|指)", normalized_text))
+
+
+def states_definition(term: str, normalized_text: str) -> bool:
+    """True when ``normalized_text`` holds the formal definition of ``term``, as laws and policies write
+    it: "本办法所称新型研发机构,是指…" / "新型研发机构是指…"."""
+    escaped = re.escape(term)
+    return bool(re.search(rf"所称[“\"]?{escaped}|{escaped}[”\"]?[,，]?(?:是指|系指|指的是)", normalized_text))
