@@ -22,7 +22,7 @@ from retrieval.schema import AnswerResult, Citation, RankedPassage, Refusal
 from retrieval.tunables import DEFAULT, AnswerWeights
 from text.figures import FIGURE, extract_sentence
 from text.normalize import match_key, normalize_text, passage_search_text, word_bounds
-from text.questions import Asked, AskedKind, asked, defined_term, defines, names_year, states_definition, supplies, unlisted_label
+from text.questions import FULL_DATE, Asked, AskedKind, asked, defined_term, defines, names_year, states_definition, supplies, unlisted_label
 from text.sentences import sentence_spans
 from text.structure import Section, parse_sections
 from text.years import context_years, labels_year
@@ -497,7 +497,8 @@ def _missing(result: SearchResult, chosen: list[_Candidate], wanted: Asked) -> s
         if not (wanted.category and wanted.attribute[0] in said):
             return f"“{wanted.attribute}”"
     quoted = " ".join(normalize_text(f"{c.passage.title} {c.passage.section} {c.text}") for c in chosen)
-    if wanted.years and not names_year(wanted.years, quoted):
+    period = wanted.numeric and not FULL_DATE.search(result.normalized)
+    if wanted.years and not names_year(wanted.years, quoted, period=period):
         return "、".join(wanted.years) + "年的相关内容"
     if wanted.checked and not any(supplies(wanted.kind, normalize_text(c.text), wanted.unit) for c in chosen):
         return f"所问的{wanted.kind.label}"

@@ -257,3 +257,13 @@ def test_merged_parts_say_a_shared_quote_once_and_cite_only_what_they_quote():
     alone = merge_answers("q1？q2？", [first, AnswerResult("q2", "续贷贷款纳入风险补偿范围，续贷次数不超过2次。[1]", False, [rule])])
     assert alone.answer == first.answer and len(alone.citations) == 1 and not alone.refused
 
+
+
+def test_a_figure_of_a_year_is_not_told_by_a_day_of_it():
+    from text.questions import names_year
+
+    rule = normalize_text("本细则所称青年人才，是指2022年1月1日以后取得学历学位的人员。")
+    assert names_year(("2022",), rule)  # the year is named …
+    assert not names_year(("2022",), rule, period=True)  # … but no figure of 2022 is told
+    assert names_year(("2022",), normalize_text("2022年上半年地区生产总值412亿元。"), period=True)
+    assert not names_year(("2022",), normalize_text("依据青高管发〔2022〕11号文件。"))

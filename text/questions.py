@@ -194,14 +194,21 @@ def supplies(kind: AskedKind, text: str, unit: str = "") -> bool:
     return True if pattern is None else bool(pattern.search(text))
 
 
-def names_year(years: tuple[str, ...], text: str) -> bool:
+FULL_DATE = re.compile(r"(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日")
+
+
+def names_year(years: tuple[str, ...], text: str, period: bool = False) -> bool:
     """True when ``text`` (a sentence with its section path) is about one of the asked years.
 
-    A document number such as 〔2022〕11号 names a year without being about it.
+    A document number such as 〔2022〕11号 names a year without being about it; with ``period`` (a figure
+    is asked for the year and the question names no day of it), neither does a day in it
+    ("2022年1月1日以后取得学历"): a figure of a year is told for the year or a part of it.
     """
     if not years:
         return True
     cleaned = re.sub(r"[〔\[(（]\s*(?:19|20)\d{2}\s*[〕\])）]", "", text)
+    if period:
+        cleaned = FULL_DATE.sub("", cleaned)
     return any(y in cleaned for y in years)
 
 
