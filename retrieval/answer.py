@@ -42,7 +42,8 @@ _CONTINUES = re.compile(r"^(因此|所以|因而|故|于是|由此|这|此|其|�
 # A sentence that goes on with a list the answer started (第二，… / 其次… / 另外…).
 _ENUMERATES = re.compile(r"^(第[二三四五六七八九十]|[二三四五六七八九十]是|其次|再次|最后|另外|此外|还有|又|也)")
 # A sentence announcing that the answer follows ("其特点主要有以下三点：").
-_LEAD_IN = re.compile(r"以下|如下|下列|[：:]$")
+# Not "500万元以下" (a bound) nor "（以下简称…）" (a short form).
+_LEAD_IN = re.compile(r"(?<![\d万千百亿元岁人年个家次*])以下(?!简称|称)|如下|下列|[：:]$")
 # Questions about how something came about: the story usually comes before the sentence naming the outcome.
 _ANTECEDENT_Q = re.compile(r"为什么|为何|原因|怎么会|怎么死|怎样死|如何死|背景|由来|得名|怎么来|怎样来")
 # An item of a list: (一) / (1) / 一、/ 一是 / 1. / 第一， / a bullet.
@@ -475,16 +476,19 @@ def _missing(result: SearchResult, chosen: list[_Candidate], wanted: Asked) -> s
       give an attribute without naming it (生于… for 出生地, 又名… for 别名), but a 邮政编码 or 注册资本
       that no document mentions is not in them. An attribute naming the checked kind itself (地址,
       电话) is left to the kind check.
-    - The asked year, and for checked kinds (金额, 比例, 件数, 期限, 电话, 地址) a value of that kind.
+    - A value asked of a place or organisation no document names (上市 in 香港 where they list 上海,
+      深圳, 北京), or of a class the quoted passages' enumeration leaves out (D类 of A类、B类、C类): what
+      they say holds for the places and classes they name. Only for questions after a value: "我在上海
+      工作，来高新区落户有什么补贴？" is answered by what any newcomer gets.
+    - The asked year (a figure of it not told by a day of it), and for checked kinds (金额, 比例, 件数,
+      期限, 电话, 地址, 开放时间) a value of that kind.
     """
     said = " ".join(normalize_text(c.text) for c in chosen)
-    # A place or organisation no document names (上市 in 香港 where they list 上海, 深圳, 北京), or a
-    # class the quoted passages' enumeration leaves out (D类 where they list A类, B类, C类): what they
-    # say holds for the places and classes they name. (Looked for in the quoted passages too: a name the keyword
-    # index holds only inside a longer word is still there.)
+    # Names are looked for in the quoted passages too: one the keyword index holds only inside a longer
+    # word is still there.
     passages = " ".join(normalize_text(f"{c.passage.title} {c.passage.section} {c.passage.text}") for c in chosen)
     not_named = next((n for n in result.unheard if n not in passages), "") or unlisted_label(result.normalized, passages)
-    if not_named:
+    if not_named and wanted.wants_value:
         return f"“{not_named}”"
     # A figure asked of 博士后 where the documents only speak of 博士: the figure quoted belongs to
     # another thing. (Prose about the broader thing often still tells what is asked, so only figures.)

@@ -23,8 +23,8 @@ from retrieval.multipart import merge_answers
 from retrieval.schema import AnswerResult, Citation, Delta, Final, Notice, NoticeKind, Refusal, StreamEvent
 from retrieval.tunables import DEFAULT, LOW_RELEVANCE, Tunables
 from settings import Settings, get_settings, validate_kb_name
-from text.normalize import noun_compounds
-from text.questions import question_parts, with_context
+from text.normalize import warm_tagger
+from text.question_parts import question_parts, with_context
 
 log = logging.getLogger(__name__)
 LLM_DOWN = Notice(NoticeKind.LLM_UNAVAILABLE, "大模型服务暂时不可用，已改用原文摘录回答。")
@@ -72,7 +72,7 @@ class Assistant:
             # (the part-of-speech table: by the first question with a word the knowledge base lacks).
             cedict_reverse()
             cedict_gloss_words()
-            noun_compounds("预热")
+            warm_tagger()
 
         thread = threading.Thread(target=run, name="warm-up", daemon=True)
         thread.start()
@@ -134,7 +134,7 @@ class Assistant:
         if len(parts) > 1:
             results = [self.searcher(kb).search(with_context(parts[0], p) if i else p, k) for i, p in enumerate(parts)]
             searched = time.perf_counter()
-            answer = merge_answers(asked, [compose_answer(r, self.tunables.answer) for r in results])
+            answer = merge_answers(asked, parts, [compose_answer(r, self.tunables.answer) for r in results])
         else:
             result = self.searcher(kb).search(asked, k)
             searched = time.perf_counter()

@@ -2,7 +2,7 @@
 
 "人才公寓配租要经过哪几个环节？接到选房通知后多少天内必须签租赁合同？" asks for a procedure and a
 deadline: searched as one question, the best sentence answers one of them and the asked-kind check
-refuses the other. Each part is searched and answered on its own (text.questions.question_parts,
+refuses the other. Each part is searched and answered on its own (text.question_parts.question_parts,
 with_context) and the answers are joined here, citations renumbered across the parts.
 """
 
@@ -16,13 +16,14 @@ from retrieval.schema import AnswerResult, Citation, RankedPassage
 _MARKER = re.compile(r"\[(\d{1,3})\]")
 
 
-def merge_answers(question: str, answers: list[AnswerResult]) -> AnswerResult:
-    """The parts' answers as one: each part's text on its own line with its [n] renumbered to the
-    merged citations (a passage cited by two parts keeps one number), refused only when every part
-    was. A refused part keeps its sentence (资料提到了…但没有提到…), so the reader sees what is missing."""
+def merge_answers(question: str, parts: list[str], answers: list[AnswerResult]) -> AnswerResult:
+    """The answers to the ``parts`` of ``question`` as one: each part's text on its own line with its [n]
+    renumbered to the merged citations (a passage cited by two parts keeps one number), refused only
+    when every part was. A refused part keeps its sentence (资料提到了…但没有提到…), so the reader sees
+    what is missing; one that found nothing at all says which part it answers."""
     citations: list[Citation] = []
     texts: list[str] = []
-    for answer in answers:
+    for part, answer in zip(parts, answers):
         numbers: dict[int, int] = {}
         for c in answer.citations:
             same = next((m for m in citations if (m.source, m.section, m.text) == (c.source, c.section, c.text)), None)
@@ -35,6 +36,8 @@ def merge_answers(question: str, answers: list[AnswerResult]) -> AnswerResult:
         text = _MARKER.sub(lambda m: f"[{numbers.get(int(m.group(1)), int(m.group(1)))}]", answer.answer)
         if texts:  # the lead-in ("根據資料：") introduces the whole answer once
             text = text.removeprefix(LEAD_IN_EN).removeprefix(LEAD_IN_TRADITIONAL)
+        if answer.refused and not answer.citations:
+            text = f"关于“{part.rstrip('?？ ')}”：{text}"
         texts.append(text if answer.refused else _unsaid(text, "".join(texts)))
     unique_texts = [t for t in dict.fromkeys(texts) if t]  # two parts refused alike say so once
     text, citations = _cited_only("\n".join(unique_texts), citations)

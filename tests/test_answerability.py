@@ -62,7 +62,12 @@ def test_question_kind_and_attribute():
     assert supplies(AskedKind.DURATION, "20个工作日内完成审核")
     # 几点 asks a time of day, which a clock time supplies and a count does not.
     assert asked(normalize_text("周六几点开门？")).kind is AskedKind.HOURS
+    assert asked(normalize_text("政务服务中心的办公时间是什么？")).kind is AskedKind.HOURS
+    for other in ("工作时间满3年的博士能拿多少补贴？", "申报材料有几点要求？", "一季度实现开门红的目标是多少？"):
+        assert asked(normalize_text(other)).kind is not AskedKind.HOURS, other
+    assert asked(normalize_text("几时能拿到补贴？")).kind is AskedKind.DATE
     assert supplies(AskedKind.HOURS, "周六上午9:00—12:00") and not supplies(AskedKind.HOURS, "3个工作日")
+    assert not supplies(AskedKind.HOURS, "有以下3点要求")
     assert asked(normalize_text("到底哪天开学？")).kind is AskedKind.DATE
     # Asking for the conditions on a 期限 and an 面积 asks for neither figure alone.
     assert asked(normalize_text("对合同期限和租用面积有什么要求？")).kind is AskedKind.OTHER
@@ -198,15 +203,25 @@ def test_an_abbreviation_cut_apart_by_jieba_is_read_in_the_passages(ask):
 
 
 def test_a_message_asking_two_questions_is_split_at_its_question_marks():
-    from text.questions import question_parts, with_context
+    from text.question_parts import question_parts, with_context
 
     parts = question_parts("人才公寓配租要经过哪几个环节？接到选房通知后多少天内必须签租赁合同？")
     assert parts == ["人才公寓配租要经过哪几个环节？", "接到选房通知后多少天内必须签租赁合同？"]
-    later = with_context(parts[0], parts[1])
-    assert later.startswith("人才公寓") and later.endswith(parts[1]) and "哪几" not in later and "几个" not in later
+    # The second part names its own topic (选房通知, 租赁合同): it is searched as it is.
+    assert with_context(parts[0], parts[1]) == parts[1]
+    # One pointing back or too short to name a topic is searched with the first part's topic words.
+    later = with_context(parts[0], "那个期限是多少天？")
+    assert later.startswith("人才公寓") and later.endswith("那个期限是多少天？") and "哪几" not in later and "几个" not in later
     assert question_parts("国家专利审查协作分中心有多少专业人才？") == ["国家专利审查协作分中心有多少专业人才？"]
     # A stretch asking nothing stays with a question: "好的？" leads into the next one.
     assert question_parts("好的？谢谢。今年进出口总额是多少？") == ["好的？谢谢。今年进出口总额是多少？"]
+    assert question_parts("他说“什么是高企？”是吗？") == ["他说“什么是高企？”是吗？"]  # a quoted question
+    english = question_parts("How many talents came in 2024, and what is the target for the whole year?")
+    assert english == ["How many talents came in 2024?", "what is the target for the whole year?"]
+    # A later part naming its own year does not take on the first part's.
+    years = question_parts("2023年地区生产总值是多少？那2022年呢？")
+    assert "2023" not in with_context(years[0], years[1]) and "生产总值" in with_context(years[0], years[1])
+    assert "2023" in with_context(years[0], "同比增长多少？")
 
 
 def test_each_question_of_a_message_is_answered_with_its_own_citation(ask):
@@ -228,6 +243,8 @@ def test_a_place_no_document_names_is_refused_by_name(ask):
     # The documents reward a listing in 北京; nothing they say is about 香港.
     answer = ask("企业在香港联合交易所上市的，给予多少奖励？")
     assert answer.refused and "没有提到“香港”" in answer.answer
+    # Asked no value of it, a place the documents do not name is only where the asker comes from.
+    assert not ask("我在香港工作，来高新区就业的博士研究生有什么补贴？").refused
     assert "300万元" in ask("企业在北京证券交易所上市的，给予多少奖励？").answer
 
 
@@ -250,11 +267,11 @@ def test_merged_parts_say_a_shared_quote_once_and_cite_only_what_they_quote():
     first = AnswerResult("q1", "续贷贷款纳入风险补偿范围，续贷次数不超过2次。[1]", False, [rule])
     second = AnswerResult("q2", "续贷贷款纳入风险补偿范围，续贷次数不超过2次。[1]贷款利息不纳入补偿范围。[2]", False,
                           [rule, costs])
-    merged = merge_answers("q1？q2？", [first, second])
+    merged = merge_answers("q1？q2？", ["q1？", "q2？"], [first, second])
     assert merged.answer == "续贷贷款纳入风险补偿范围，续贷次数不超过2次。[1]\n贷款利息不纳入补偿范围。[2]"
     assert [(c.n, c.section) for c in merged.citations] == [(1, "第十一条"), (2, "第二十条")]
     # A part whose only quote an earlier part gave leaves no line and no citation behind.
-    alone = merge_answers("q1？q2？", [first, AnswerResult("q2", "续贷贷款纳入风险补偿范围，续贷次数不超过2次。[1]", False, [rule])])
+    alone = merge_answers("q1？q2？", ["q1？", "q2？"], [first, AnswerResult("q2", "续贷贷款纳入风险补偿范围，续贷次数不超过2次。[1]", False, [rule])])
     assert alone.answer == first.answer and len(alone.citations) == 1 and not alone.refused
 
 
@@ -267,3 +284,9 @@ def test_a_figure_of_a_year_is_not_told_by_a_day_of_it():
     assert not names_year(("2022",), rule, period=True)  # … but no figure of 2022 is told
     assert names_year(("2022",), normalize_text("2022年上半年地区生产总值412亿元。"), period=True)
     assert not names_year(("2022",), normalize_text("依据青高管发〔2022〕11号文件。"))
+
+
+def test_a_part_nothing_answers_says_which_part_it_is(ask):
+    answer = ask("高新贷的贴息比例是多少？火星移民计划的报名费是多少？")
+    assert not answer.refused and "50%" in answer.answer
+    assert "关于“火星移民计划的报名费是多少”：资料中没有找到" in answer.answer

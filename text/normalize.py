@@ -93,6 +93,12 @@ def _tagger():
     return jieba.posseg.POSTokenizer(_tokenizer())
 
 
+def warm_tagger() -> None:
+    """Load jieba's part-of-speech table (about 1 s), else paid by the first question with a word the
+    knowledge base lacks."""
+    _tagger().lcut("预热")
+
+
 @lru_cache(maxsize=256)
 def _tagged(normalized: str) -> tuple[tuple[str, str], ...]:
     """jieba's words of a question with their part-of-speech tags (read by two rules per question)."""

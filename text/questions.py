@@ -59,10 +59,11 @@ _ASKS: list[tuple[AskedKind, re.Pattern[str]]] = [
     (AskedKind.ADDRESS, re.compile(r"地址|门牌|住址|\b(?:the|its|an|what|which|office|street|postal) address\b")),
     (AskedKind.PLACE, re.compile(r"在哪|哪里|何处|什么地方|位置|where\b")),
     # Before the figure kinds: 几点 asks a time of day, not how many.
-    (AskedKind.HOURS, re.compile(r"几点|几时|营业时间|办公时间|工作时间|上班时间|开放时间|开门|关门|下班|what time|opening hours|office hours")),
+    (AskedKind.HOURS, re.compile(r"几点(?:钟|开|关|上班|下班|到几点|前|之前|以前)|(?:营业|办公|开放|上班|受理|服务)时间"
+                                 r"|几点开门|什么时候(?:开门|关门|下班)|what time|opening hours|office hours")),
     (AskedKind.PERCENT, re.compile(r"比例|百分之|占比|比重|增速|增幅|降幅|幅度|百分比|多少%|\bpercentage|\bratio\b|\brate\b|\bshare\b")),
     (AskedKind.DURATION, re.compile(rf"多长时间|多久|{_FEW}年|{_FEW}个月|{_FEW}天|{_FEW}个工作日|多少天|多少个工作日|期限|有效期|时限|how long|\bduration|\bterm\b|\bperiod\b")),
-    (AskedKind.DATE, re.compile(rf"什么时候|何时|哪天|哪一天|哪一年|哪年|{_FEW}月|{_FEW}号前|截止|日期|\bwhen\b|\bdeadline|\bdate\b")),
+    (AskedKind.DATE, re.compile(rf"什么时候|何时|几时|哪天|哪一天|哪一年|哪年|{_FEW}月|{_FEW}号前|截止|日期|\bwhen\b|\bdeadline|\bdate\b")),
     (AskedKind.AMOUNT, re.compile(r"多少钱|多少万|金额|资金多少|奖励多少|补贴多少|资助多少|补助多少|奖多少|补多少|拿多少|领多少|多少奖励|多少补贴|多少资助|多少补助|how much|\bamount|\baward|\breward|\bsubsid|\bfunding")),
     (AskedKind.COUNT, re.compile(rf"(多少|{_FEW})({_MEASURE}|平方米)|how many")),
     (AskedKind.NUMBER, re.compile(rf"多少|{_FEW}")),
@@ -80,7 +81,7 @@ _SUPPLIES: dict[AskedKind, re.Pattern[str]] = {
     # An address is written with a number of a road, building, floor or room (科创路88号, 3楼301室);
     # not a document number (〔2023〕5号) or a metro line (3号线).
     AskedKind.ADDRESS: re.compile(r"(?<![〕\]\d])\d+\s*(?:号(?!线)|楼|层|室|栋|幢)|[一二三四五六七八九十]+楼|大厦|[路街巷]\s*\d"),
-    AskedKind.HOURS: re.compile(r"\d{1,2}\s*[:：]\s*\d{2}|[上下]午\s*\d{1,2}\s*点|\d{1,2}\s*点"),
+    AskedKind.HOURS: re.compile(r"(?<![\d.])(?:[01]?\d|2[0-3])\s*[:：]\s*[0-5]\d(?!\d)|[上下]午\s*\d{1,2}\s*点"),
     AskedKind.PERCENT: re.compile(r"%|％|百分之|[一二三四五六七八九十]成|倍"),
     AskedKind.DURATION: re.compile(_NUM + r"+\s*(个)?(年|月|日|天|工作日|小时|周|季度)|当年|当月|当日|即办"),
     AskedKind.AMOUNT: re.compile(_NUM + r"+\s*[多余]?\s*" + _CURRENCY + r"|免费|不收取"),
@@ -212,53 +213,6 @@ def names_year(years: tuple[str, ...], text: str, period: bool = False) -> bool:
     return any(y in cleaned for y in years)
 
 
-# What makes a stretch of a message a question of its own: a kind of answer asked for, or a word
-# that asks (吗, 哪, 什么, 如何 …). "多大/多高" ask for a figure without naming its kind.
-_ASKS_SOMETHING = re.compile(r"吗|呢|哪|什么|啥|怎么|怎样|如何|是否|能否|可否|有没有|是不是|能不能|可不可以|多大|多高|多长|多远|多重"
-                             r"|\b(?:what|which|who|when|where|why|how|is|are|does|do|can|could|should|will)\b",
-                             re.IGNORECASE)
-_QUESTION_END = re.compile(r"(?<=[?？])")
-# "How many … in 2024, and what is the target for the whole year?" asks twice in one sentence.
-_ENGLISH_SECOND_ASK = re.compile(r",\s*and\s+(?=(?:what|which|who|when|where|how)\b)", re.IGNORECASE)
-MAX_PARTS = 3
-
-
-def question_parts(question: str) -> list[str]:
-    """The questions a message asks one after another, each ending at its question mark:
-    "人才公寓配租要经过哪几个环节？接到选房通知后多少天内必须签租赁合同？" is two. A message asking one
-    question is returned whole; stretches that ask nothing stay with the question before them."""
-    parts: list[str] = []
-    carried = ""  # a stretch asking nothing before the first question ("好的？") leads into it
-    for piece in _QUESTION_END.split(_ENGLISH_SECOND_ASK.sub("? ", question.strip())):
-        if not piece.strip():
-            continue
-        asks = _ASKS_SOMETHING.search(piece) or _asks_a_kind(piece)
-        if not parts and not asks:
-            carried += piece
-        elif parts and (not asks or len(parts) == MAX_PARTS):
-            parts[-1] += piece
-        else:
-            parts.append((carried + piece).strip())
-            carried = ""
-    return parts if len(parts) > 1 else [question.strip()]
-
-
-def _asks_a_kind(text: str) -> bool:
-    normalized = normalize_text(text)
-    return any(pattern.search(normalized) for _, pattern in _ASKS)
-
-
-def with_context(first: str, part: str) -> str:
-    """A later part of a message made standalone with the topic words of the first part it lacks:
-    "接到选房通知后多少天内必须签租赁合同？" after "人才公寓配租要经过哪几个环节？" is searched as
-    "人才公寓 配租 经过 环节，接到选房通知后…". Words that ask (哪几个, 多少) are left out, so the part asks
-    only what it asks."""
-    own = set(terms(normalize_text(part), normalized=True))
-    context = [t for t in dict.fromkeys(terms(normalize_text(first), normalized=True))
-               if t not in own and t not in QUESTION_WORDS and not _asks_a_kind(t) and not _ASKS_SOMETHING.search(t)]
-    return f"{' '.join(context)}，{part}" if context else part
-
-
 # A grade or class written as a label: A类, 丙类, 三星级, 二档. Documents enumerate them (A类、B类、C类),
 # so a label that a quote's enumeration leaves out is a class the quoted figures are not for.
 _LABEL = re.compile(r"(?<![a-z])[a-z]类|[甲乙丙丁]类|[一二三四五六七八九十\d](?:星级|档)")
@@ -279,7 +233,8 @@ def unlisted_label(normalized_question: str, normalized_text: str) -> str:
 
 
 # "什么是X" / "X是什么" / "X是如何界定的": the answer is the sentence that defines X.
-_DEFINITION_Q = re.compile(r"^(?:请问)?什么是(.{1,20}?)[?？]?$|^(.{1,20}?)(?:是什么|指的是什么|是指什么|指什么|是什么意思"
+# After a comma too: a later part of a message is searched after its context ("高新贷 贴息，什么是首贷户？").
+_DEFINITION_Q = re.compile(r"(?:^|[,，])(?:请问)?什么是(.{1,20}?)[?？]?$|(?:^|[,，])(.{1,20}?)(?:是什么|指的是什么|是指什么|指什么|是什么意思"
                            r"|(?:是)?(?:如何|怎么|怎样)(?:界定|定义)(?:的)?|的定义是什么)[?？]?$")
 # A term the question quotes ("…中的“新型研发机构”是如何界定的") is the one to define.
 _QUOTED_TERM = re.compile(r"[“\"「『]([^”\"」』]{2,20})[”\"」』]")
@@ -289,8 +244,10 @@ def defined_term(normalized_question: str) -> str:
     """The term a definition question asks to define ("" for any other question)."""
     match = _DEFINITION_Q.search(normalized_question)
     subject = next((g for g in match.groups() if g), "").strip() if match else ""
+    subject = re.split(r"[,，]", subject)[-1].strip()  # the clause that asks
     quoted = _QUOTED_TERM.search(subject)
-    return quoted.group(1) if quoted else subject
+    term = quoted.group(1) if quoted else subject
+    return term if len(re.findall(r"\w", term)) >= 2 else ""  # not "?" of "请问什么是？"
 
 
 def defines(term: str, normalized_text: str) -> bool:
@@ -304,3 +261,9 @@ def states_definition(term: str, normalized_text: str) -> bool:
     it: "本办法所称新型研发机构,是指…" / "新型研发机构是指…"."""
     escaped = re.escape(term)
     return bool(re.search(rf"所称[“\"]?{escaped}|{escaped}[”\"]?[,，]?(?:是指|系指|指的是)", normalized_text))
+
+
+def asks_a_kind(text: str) -> bool:
+    """True when ``text`` asks for one of the kinds of answer (多少钱, 几天, 哪天, 电话 …)."""
+    normalized = normalize_text(text)
+    return any(pattern.search(normalized) for _, pattern in _ASKS)
