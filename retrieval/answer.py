@@ -158,7 +158,7 @@ def _score_sentences(result: SearchResult, w: AnswerWeights = DEFAULT.answer) ->
             sentence = p.text[s:e]
             norm = normalize_text(sentence)
             context_here = context + _item_headings(inner, e - 1)
-            context_here += _short_forms_used(result, norm)
+            context_here += _short_forms_used(result, p, norm)
             # Words in the title or heading hold for every sentence under it: the
             # sentence that answers often says 它/其 instead of the subject.
             score = coverage(result.query_terms, result.term_weights, context_here + " " + norm, result.alternatives)
@@ -185,10 +185,11 @@ def _score_sentences(result: SearchResult, w: AnswerWeights = DEFAULT.answer) ->
     return candidates
 
 
-def _short_forms_used(result: SearchResult, normalized_sentence: str) -> str:
-    """What the short forms a sentence uses stand for, space-led: "首贷户的贴息比例提高至60%" speaks of
-    首次获得银行贷款的企业, defined elsewhere in the document."""
-    return "".join(f" {full}" for short, full in result.short_forms.items() if short in normalized_sentence)
+def _short_forms_used(result: SearchResult, passage: Passage, normalized_sentence: str) -> str:
+    """What the short forms a sentence of ``passage`` uses stand for, space-led: "首贷户的贴息比例提高至60%"
+    speaks of 首次获得银行贷款的企业, defined elsewhere in the document."""
+    defined = result.short_forms.get(passage.source, {})
+    return "".join(f" {full}" for short, full in defined.items() if short in normalized_sentence)
 
 
 def _complement(best: _Candidate, same_passage: list[_Candidate], chosen: list[_Candidate],
@@ -204,9 +205,9 @@ def _complement(best: _Candidate, same_passage: list[_Candidate], chosen: list[_
         return None
     if sum(c.end - c.start for c in chosen) + nxt.end - nxt.start > w.max_answer_chars:
         return None
-    said = " ".join(normalize_text(c.text) + _short_forms_used(result, normalize_text(c.text)) for c in chosen)
+    said = " ".join(normalize_text(c.text) + _short_forms_used(result, c.passage, normalize_text(c.text)) for c in chosen)
     own = normalize_text(nxt.text)
-    own += _short_forms_used(result, own)
+    own += _short_forms_used(result, nxt.passage, own)
     heavy = [t for t in result.query_terms if result.term_weights.get(t, 0.0) >= w.complement_weight]
     adds = any(found_whole(t, own, result.alternatives) and not found_whole(t, said, result.alternatives) for t in heavy)
     return nxt if adds else None

@@ -134,9 +134,9 @@ class SearchResult:
     unknown: frozenset[str] = frozenset()
     narrower: dict[str, str] = field(default_factory=dict)
     unheard: tuple[str, ...] = ()
-    # Short forms the fetched passages define (首贷户 -> 首次获得银行贷款的企业): a sentence using one is
-    # read with what it stands for.
-    short_forms: dict[str, str] = field(default_factory=dict)
+    # Short forms the fetched passages define, per source document (首贷户 -> 首次获得银行贷款的企业):
+    # a sentence of that document using one is read with what it stands for.
+    short_forms: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @property
     def relevant(self) -> bool:
@@ -235,7 +235,7 @@ class HybridSearcher:
         if term:
             fused = prefer_definition(fetched, texts, fused, term)
         result = _result_of(query, self._passages(query, fused, fetched, texts, covered, k))
-        result.short_forms = short_forms(texts.all())
+        result.short_forms = short_forms_by_source(fetched, texts)
         raw = dict(fusion.fused)
         for p in result.passages:
             p.bm25, p.dense, p.fused = fusion.bm25.get(p.id), fusion.dense.get(p.id), raw.get(p.id, 0.0)
@@ -436,6 +436,14 @@ def prefer_asked_year(fetched: dict[str, StoredChunk], fused: list, years: list[
         return year_conflict(m.get("title", ""), m.get("section", ""), fetched[cid].text, years)
 
     return sorted(fused, key=lambda item: conflicts(item[0]))
+
+
+def short_forms_by_source(fetched: dict[str, StoredChunk], texts: SearchTexts) -> dict[str, dict[str, str]]:
+    """The short forms each fetched document defines: a document's 本办法 or 区担保公司 is its own."""
+    by_source: dict[str, list[str]] = {}
+    for cid, chunk in fetched.items():
+        by_source.setdefault(chunk.meta.get("source", ""), []).append(texts[cid])
+    return {source: found for source, chunk_texts in by_source.items() if (found := short_forms(chunk_texts))}
 
 
 def prefer_definition(fetched: dict[str, StoredChunk], texts: SearchTexts, fused: list, term: str) -> list:

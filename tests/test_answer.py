@@ -151,7 +151,9 @@ def test_a_special_case_right_after_the_rule_joins_when_it_speaks_to_the_questio
     result = _result("首次找银行贷款、按期还本付息的企业，利息能贴多少？", rule)
     # Without the definition "首贷户" says nothing of a first loan: the rule alone answers.
     assert "60%" not in compose_answer(result).answer
-    result.short_forms = defined
+    result.short_forms = {"other.txt": defined}  # another document's 首贷户 is not this one's
+    assert "60%" not in compose_answer(result).answer
+    result.short_forms = {"doc.txt": defined}
     answer = compose_answer(result).answer
     assert "50%" in answer and "60%" in answer
 
