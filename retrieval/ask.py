@@ -94,6 +94,8 @@ class Assistant:
         question = (question or "").strip()
         if not question:
             raise QuestionError("问题不能为空，请输入要查询的内容。")
+        if not re.search(r"\w", question):  # "？？？": nothing to search, and no language to answer in
+            raise QuestionError("问题中没有可查询的文字，请输入要查询的内容。")
         if k is not None and not 1 <= k <= 50:
             raise QuestionError("k 应在 1 到 50 之间。")
         notices: list[Notice] = []

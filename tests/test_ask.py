@@ -72,6 +72,8 @@ def test_empty_question_is_an_error(assistant):
     for q in ["", "   \n"]:
         with pytest.raises(QuestionError):
             assistant.ask(q)
+    with pytest.raises(QuestionError, match="没有可查询的文字"):
+        assistant.ask("？？？！")
 
 
 def test_huge_question_is_truncated_with_a_note(assistant):

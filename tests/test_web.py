@@ -39,6 +39,7 @@ def test_api_ask_returns_the_answer_json(server):
 @pytest.mark.parametrize("body,status,needle", [
     ({"question": ""}, 400, "不能为空"),
     ({"question": "   "}, 400, "不能为空"),
+    ({"question": "？？？"}, 400, "没有可查询的文字"),
     ({"question": "高" * 10000}, 413, "过长"),
     ({"question": "道路", "kb": "nosuchkb"}, 404, "不存在"),
     ({"question": "道路", "kb": "../x"}, 400, "知识库名称"),
