@@ -141,10 +141,10 @@ def _partial_coverage(query_terms: list[str], weights: dict[str, float], text: s
 def _score_sentences(result: SearchResult, w: AnswerWeights = DEFAULT.answer) -> list[_Candidate]:
     q = result.normalized
     wants_figure, wants_list = (bool(r.search(q)) for r in (_FIGURE_Q, _LIST_Q))
-    wants_date = asked(q).kind is AskedKind.DATE
+    wanted = asked(q)
+    wants_date = wanted.kind is AskedKind.DATE
     subject = defined_term(q)
     cues = _answer_cues(q)
-    wanted = asked(q)
     # Retrieval finds the right document more reliably than the right chunk of it (hit@1 counts
     # documents), so every chunk of a document shares its best rank: sentences compete on content.
     doc_rank: dict[str, int] = {}
@@ -192,6 +192,12 @@ def _short_forms_used(result: SearchResult, passage: Passage, normalized_sentenc
     return "".join(f" {full}" for short, full in defined.items() if short in normalized_sentence)
 
 
+def _read_with_short_forms(result: SearchResult, candidate: _Candidate) -> str:
+    """A candidate sentence normalised, followed by what the short forms it uses stand for."""
+    normalized = normalize_text(candidate.text)
+    return normalized + _short_forms_used(result, candidate.passage, normalized)
+
+
 def _complement(best: _Candidate, same_passage: list[_Candidate], chosen: list[_Candidate],
                 result: SearchResult, w: AnswerWeights) -> _Candidate | None:
     """The sentence right after ``best`` in its paragraph when it speaks to a question word that the
@@ -205,9 +211,8 @@ def _complement(best: _Candidate, same_passage: list[_Candidate], chosen: list[_
         return None
     if sum(c.end - c.start for c in chosen) + nxt.end - nxt.start > w.max_answer_chars:
         return None
-    said = " ".join(normalize_text(c.text) + _short_forms_used(result, c.passage, normalize_text(c.text)) for c in chosen)
-    own = normalize_text(nxt.text)
-    own += _short_forms_used(result, nxt.passage, own)
+    said = " ".join(_read_with_short_forms(result, c) for c in chosen)
+    own = _read_with_short_forms(result, nxt)
     heavy = [t for t in result.query_terms if result.term_weights.get(t, 0.0) >= w.complement_weight]
     adds = any(found_whole(t, own, result.alternatives) and not found_whole(t, said, result.alternatives) for t in heavy)
     return nxt if adds else None
@@ -485,12 +490,13 @@ def _missing(result: SearchResult, chosen: list[_Candidate], wanted: Asked) -> s
       期限, 电话, 地址, 开放时间) a value of that kind.
     """
     said = " ".join(normalize_text(c.text) for c in chosen)
-    # Names are looked for in the quoted passages too: one the keyword index holds only inside a longer
-    # word is still there.
-    passages = " ".join(normalize_text(f"{c.passage.title} {c.passage.section} {c.passage.text}") for c in chosen)
-    not_named = next((n for n in result.unheard if n not in passages), "") or unlisted_label(result.normalized, passages)
-    if not_named and wanted.wants_value:
-        return f"“{not_named}”"
+    if wanted.wants_value:
+        # Names are looked for in the quoted passages too: one the keyword index holds only inside a
+        # longer word is still there.
+        passages = " ".join(normalize_text(f"{c.passage.title} {c.passage.section} {c.passage.text}") for c in chosen)
+        not_named = next((n for n in result.unheard if n not in passages), "") or unlisted_label(result.normalized, passages)
+        if not_named:
+            return f"“{not_named}”"
     # A figure asked of 博士后 where the documents only speak of 博士: the figure quoted belongs to
     # another thing. (Prose about the broader thing often still tells what is asked, so only figures.)
     narrower = wanted.attribute if wanted.attribute in result.narrower else next(iter(sorted(result.narrower)), "")

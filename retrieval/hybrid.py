@@ -235,7 +235,7 @@ class HybridSearcher:
         if term:
             fused = prefer_definition(fetched, texts, fused, term)
         result = _result_of(query, self._passages(query, fused, fetched, texts, covered, k))
-        result.short_forms = short_forms_by_source(fetched, texts)
+        result.short_forms = short_forms_by_source(fetched, texts, {p.source for p in result.passages})
         raw = dict(fusion.fused)
         for p in result.passages:
             p.bm25, p.dense, p.fused = fusion.bm25.get(p.id), fusion.dense.get(p.id), raw.get(p.id, 0.0)
@@ -318,17 +318,17 @@ def analyse(question: str, keyword: KeywordIndex, vocabulary: VocabularyMap, unk
                         and (t not in alternatives or alternatives[t].confidence < TRUSTED))
     unheard = tuple(n for n in place_names(normalized) if n in unknown and n not in alternatives) if chinese else ()
     return Query(question, normalized, chinese, query_terms, query_tokens, weights, YEAR.findall(normalized),
-                 alternatives, unknown, narrower_things(normalized, unknown, alternatives, vocabulary), unheard)
+                 alternatives, unknown, narrower_things(normalized, chinese, unknown, alternatives, vocabulary), unheard)
 
 
-def narrower_things(normalized: str, unknown: frozenset[str], alternatives: dict[str, Mapping],
+def narrower_things(normalized: str, chinese: bool, unknown: frozenset[str], alternatives: dict[str, Mapping],
                     vocabulary: VocabularyMap) -> dict[str, str]:
     """What the question names that is narrower than anything the knowledge base speaks of, with the
     broader knowledge-base word: a word one character longer (博士后 -> 博士), or a compound whose
     modifier the knowledge base never uses, nor any stand-in of it (总部企业 -> 企业, 候鸟工作站 ->
     工作站). Chinese compounds are right-headed, so a figure of 企业 in general is no figure of 总部企业."""
     narrower = {t: head for t in unknown if (head := vocabulary.narrows(t))}
-    if unknown and is_mostly_chinese(normalized):
+    if unknown and chinese:
         for modifier, head in noun_compounds(normalized):
             if modifier in unknown and modifier not in alternatives and vocabulary.known(head):
                 narrower[modifier + head] = head
@@ -368,7 +368,7 @@ def with_abbreviations(query: Query, texts: SearchTexts, keyword: KeywordIndex,
     weights = {t: query.weights.get(t) or _weight(keyword, vocabulary, t, alternatives, unknown_weight) for t in terms_now}
     return dataclasses.replace(query, terms=terms_now, weights=weights, alternatives=alternatives,
                                unknown=frozenset(unknown),
-                               narrower=narrower_things(query.normalized, frozenset(unknown), alternatives, vocabulary),
+                               narrower=narrower_things(query.normalized, query.chinese, frozenset(unknown), alternatives, vocabulary),
                                unheard=tuple(n for n in query.unheard if n in unknown))
 
 
@@ -438,11 +438,14 @@ def prefer_asked_year(fetched: dict[str, StoredChunk], fused: list, years: list[
     return sorted(fused, key=lambda item: conflicts(item[0]))
 
 
-def short_forms_by_source(fetched: dict[str, StoredChunk], texts: SearchTexts) -> dict[str, dict[str, str]]:
-    """The short forms each fetched document defines: a document's 本办法 or 区担保公司 is its own."""
+def short_forms_by_source(fetched: dict[str, StoredChunk], texts: SearchTexts,
+                          sources: set[str]) -> dict[str, dict[str, str]]:
+    """The short forms that the fetched chunks of each of ``sources`` (the documents an answer may quote)
+    define: a document's 本办法 or 区担保公司 is its own. Other documents' chunks are not read."""
     by_source: dict[str, list[str]] = {}
     for cid, chunk in fetched.items():
-        by_source.setdefault(chunk.meta.get("source", ""), []).append(texts[cid])
+        if (source := chunk.meta.get("source", "")) in sources:
+            by_source.setdefault(source, []).append(texts[cid])
     return {source: found for source, chunk_texts in by_source.items() if (found := short_forms(chunk_texts))}
 
 
