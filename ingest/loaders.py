@@ -35,6 +35,7 @@ from charset_normalizer import from_bytes
 from ingest.load_error import LoadError, text_too_long
 from ingest.images import read_image
 from ingest.legacy_word import read_legacy_word
+from ingest.markdown import unbold_labels
 from ingest.ocr import PageProgress
 from ingest.ofd import read_ofd
 from ingest.paged import PagedText
@@ -388,6 +389,8 @@ def load_text(path: Path, settings: Settings | None = None,
             if len(text) > s.max_text_chars:  # before tables are spelled out (labelled rows grow)
                 raise _text_too_long(path, s.max_text_chars)
             text = markdown_tables(text.replace("\r\n", "\n").replace("\r", "\n"))
+            if suffix == ".md":
+                text = unbold_labels(text)
         elif suffix in (".html", ".htm"):
             text = _html(data)
         elif suffix == ".csv":

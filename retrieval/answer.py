@@ -142,7 +142,7 @@ def _score_sentences(result: SearchResult, w: AnswerWeights = DEFAULT.answer) ->
     q = result.normalized
     wants_figure, wants_list = (bool(r.search(q)) for r in (_FIGURE_Q, _LIST_Q))
     wanted = asked(q)
-    wants_date = wanted.kind is AskedKind.DATE
+    wants_date = wanted.kind in (AskedKind.DATE, AskedKind.DAY)
     subject = defined_term(q)
     cues = _answer_cues(q)
     # Retrieval finds the right document more reliably than the right chunk of it (hit@1 counts
@@ -178,6 +178,9 @@ def _score_sentences(result: SearchResult, w: AnswerWeights = DEFAULT.answer) ->
                 score += w.definition_bonus * (2 if states_definition(subject, norm) else 1)
             score += sum(w.cue_bonus for cue in cues if cue.search(norm))
             if wanted.checked and supplies(wanted.kind, norm, wanted.unit):
+                score += w.kind_bonus
+            elif wanted.category and wanted.attribute and wanted.attribute in norm and _LEAD_IN.search(norm):
+                # "企业申报时应提交以下材料：" announces the very members a 哪些材料 question asks for.
                 score += w.kind_bonus
             own = coverage(result.query_terms, result.term_weights, norm, result.alternatives)
             candidates.append(_Candidate(p, s, e, score, own))
@@ -433,7 +436,7 @@ def _quotes_masked_answer(result: SearchResult, chosen: list[_Candidate]) -> boo
     quoted = [c.text for c in chosen]
     if any(f.masked for text in quoted for f in extract_sentence(text)):
         return True
-    return asked(result.normalized).kind is AskedKind.DATE and any(_MASKED_DATE.search(text) for text in quoted)
+    return asked(result.normalized).kind in (AskedKind.DATE, AskedKind.DAY) and any(_MASKED_DATE.search(text) for text in quoted)
 
 
 def _figure_period(result: SearchResult, chosen: list[_Candidate]) -> str:
@@ -502,6 +505,9 @@ def _missing(result: SearchResult, chosen: list[_Candidate], wanted: Asked) -> s
     narrower = wanted.attribute if wanted.attribute in result.narrower else next(iter(sorted(result.narrower)), "")
     if narrower and wanted.numeric:
         return f"“{narrower}”"
+    other_kind = _another_kind(result, chosen, said) if wanted.numeric else ""
+    if other_kind:
+        return f"“{other_kind}”"
     if wanted.wants_value and wanted.attribute in result.unknown and not wanted.names_its_kind:
         # "哪些河道" is answered by naming members of the category (元峰河、安里河), which share
         # the category's first character.
@@ -511,8 +517,21 @@ def _missing(result: SearchResult, chosen: list[_Candidate], wanted: Asked) -> s
     period = wanted.numeric and not FULL_DATE.search(result.normalized)
     if wanted.years and not names_year(wanted.years, quoted, period=period):
         return "、".join(wanted.years) + "年的相关内容"
+    unnamed = [y for y in wanted.document_years if y not in quoted]
+    if unnamed:
+        return "、".join(unnamed) + "年的相关内容"
     if wanted.checked and not any(supplies(wanted.kind, normalize_text(c.text), wanted.unit) for c in chosen):
         return f"所问的{wanted.kind.label}"
+    return ""
+
+
+def _another_kind(result: SearchResult, chosen: list[_Candidate], said: str) -> str:
+    """A compound the question asks a figure of (实用新型专利) when the quote gives a figure of its head
+    (发明专利授权每件8000元) from documents that never name its modifier: another kind of the thing."""
+    sources = {c.passage.source for c in chosen}
+    for compound in result.compounds:
+        if compound.sources is not None and compound.head in said and not sources & compound.sources:
+            return compound.modifier + compound.head
     return ""
 
 

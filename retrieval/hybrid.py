@@ -119,6 +119,16 @@ class Query:
         return {t: m for t, m in self.alternatives.items() if m.how not in LOOSE}
 
 
+@dataclass(frozen=True)
+class Compound:
+    """A noun compound of the question (实用新型专利: modifier 实用新型, head 专利) with the documents
+    whose text names the modifier or a stand-in of it (None: too many to list, as for 企业)."""
+
+    modifier: str
+    head: str
+    sources: frozenset[str] | None
+
+
 @dataclass
 class SearchResult:
     question: str
@@ -137,6 +147,8 @@ class SearchResult:
     # Short forms the fetched passages define, per source document (首贷户 -> 首次获得银行贷款的企业):
     # a sentence of that document using one is read with what it stands for.
     short_forms: dict[str, dict[str, str]] = field(default_factory=dict)
+    # The question's noun compounds whose modifier some document names (see HybridSearcher._compounds).
+    compounds: tuple[Compound, ...] = ()
 
     @property
     def relevant(self) -> bool:
@@ -236,6 +248,7 @@ class HybridSearcher:
             fused = prefer_definition(fetched, texts, fused, term)
         result = _result_of(query, self._passages(query, fused, fetched, texts, covered, k))
         result.short_forms = short_forms_by_source(fetched, texts, {p.source for p in result.passages})
+        result.compounds = self._compounds(query, snapshot, fetched)
         raw = dict(fusion.fused)
         for p in result.passages:
             p.bm25, p.dense, p.fused = fusion.bm25.get(p.id), fusion.dense.get(p.id), raw.get(p.id, 0.0)
@@ -275,6 +288,29 @@ class HybridSearcher:
             p.relevance = p.coverage if gate is query else round(_coverage_of(gate, texts[cid]), 4)
             passages.append(p)
         return passages
+
+    def _compounds(self, query: Query, snapshot: KeywordSnapshot, fetched: dict[str, StoredChunk]) -> tuple[Compound, ...]:
+        """The question's noun compounds whose modifier the knowledge base holds, each with the documents
+        that name the modifier (or a stand-in of it). A figure of 专利 quoted from a document that never
+        says 实用新型 is a figure of another kind of 专利 (发明专利) than the one asked about. A modifier
+        no document holds is narrower_things' case."""
+        if not query.chinese:
+            return ()
+        found = []
+        for modifier, head in noun_compounds(query.normalized):
+            if len(modifier) < 2 or len(head) < 2 or not snapshot.keyword.df(modifier):
+                continue
+            mapping = query.alternatives.get(modifier)
+            words = (modifier, *(mapping.alternatives if mapping else ()))
+            rows = {row for w in words for row in snapshot.keyword.rows_with(w)}
+            if len(rows) > self.tunables.compound_sources_rows:
+                found.append(Compound(modifier, head, None))
+                continue
+            ids = [snapshot.ids[row] for row in rows]
+            chunks = {cid: fetched[cid] for cid in ids if cid in fetched}
+            chunks.update(self._store.fetch([cid for cid in ids if cid not in chunks]))
+            found.append(Compound(modifier, head, frozenset(c.meta.get("source", "") for c in chunks.values())))
+        return tuple(found)
 
     def _judge(self, query: Query, passages: list[Passage], keyword: KeywordIndex) -> tuple[Refusal | None, list[str]]:
         """A year no document mentions, or too little of the question covered: refuse."""
@@ -330,9 +366,14 @@ def narrower_things(normalized: str, chinese: bool, unknown: frozenset[str], alt
     narrower = {t: head for t in unknown if (head := vocabulary.narrows(t))}
     if unknown and chinese:
         for modifier, head in noun_compounds(normalized):
-            if modifier in unknown and modifier not in alternatives and vocabulary.known(head):
+            if modifier in unknown and _unplaced(modifier, alternatives) and vocabulary.known(head):
                 narrower[modifier + head] = head
     return narrower
+
+
+def _unplaced(word: str, alternatives: dict[str, Mapping]) -> bool:
+    """No stand-in places ``word``, or only loose ones (a dictionary gloss: 外观设计 -> 设计, 国外)."""
+    return word not in alternatives or alternatives[word].how in LOOSE
 
 
 def with_abbreviations(query: Query, texts: SearchTexts, keyword: KeywordIndex,

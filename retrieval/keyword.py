@@ -74,6 +74,14 @@ class KeywordIndex:
         tid = self._vocab.get(token)
         return int(self._df_by_id[tid]) if tid is not None and tid < len(self._df_by_id) else 0
 
+    def rows_with(self, token: str) -> list[int]:
+        """The rows (passages) that hold ``token``: its column of bm25s's CSC matrix."""
+        tid = self._vocab.get(token)
+        if tid is None or tid >= len(self._df_by_id):
+            return []
+        indptr = self._bm25.scores["indptr"]
+        return [int(r) for r in self._bm25.scores["indices"][indptr[tid]:indptr[tid + 1]]]
+
     def idf(self, token: str) -> float:
         """Inverse document frequency; a token absent from the corpus gets the highest weight."""
         df = self.df(token)

@@ -38,6 +38,9 @@ class SearchTunables:
     # repeat a few of them. Fitted by ``python -m evaluation.fit_rerank`` (README, Retrieval).
     rerank_depth: int = 10
     coverage_weight: float = 0.5
+    # A question compound's modifier held by more passages than this is common enough (企业, 人才) not
+    # to look up which documents name it (HybridSearcher._compounds): a rare one is read from a few.
+    compound_sources_rows: int = 40
 
     def __post_init__(self) -> None:
         if (self.rrf_k < 1 or self.fetch_margin < 0 or self.rerank_depth < 0 or self.coverage_weight < 0

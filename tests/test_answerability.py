@@ -68,7 +68,20 @@ def test_question_kind_and_attribute():
     assert asked(normalize_text("几时能拿到补贴？")).kind is AskedKind.DATE
     assert supplies(AskedKind.HOURS, "周六上午9:00—12:00") and not supplies(AskedKind.HOURS, "3个工作日")
     assert not supplies(AskedKind.HOURS, "有以下3点要求")
-    assert asked(normalize_text("到底哪天开学？")).kind is AskedKind.DATE
+    # 哪天 asks a day of a month: "11月举办决赛" names the month only.
+    assert asked(normalize_text("到底哪天开学？")).kind is AskedKind.DAY
+    assert supplies(AskedKind.DAY, "9月1日正式开学") and not supplies(AskedKind.DAY, "11月举办第三届大赛决赛")
+    # A date question is answered by a date however loosely given, not by a sentence without one.
+    assert asked(normalize_text("一年中哪几个月可以申报？")).kind is AskedKind.DATE
+    for dated in ("受理时间为每年6月1日至6月30日", "年底前完成验收", "公示期满后拨付", "每年二季度集中申报"):
+        assert supplies(AskedKind.DATE, dated), dated
+    assert not supplies(AskedKind.DATE, "创业投资机构可按规定申请天使投资风险补偿")
+    # 那几个 points at things already named; it asks no count.
+    assert asked(normalize_text("公章财务章那几个章还得自己掏钱去弄吗？")).kind is not AskedKind.COUNT
+    # A year before a document's name names that document (its number 〔2022〕3号 names it too).
+    wanted = asked(normalize_text("新办法与2022年原办法相比，贴息比例是多少？"))
+    assert wanted.document_years == ("2022",) and wanted.years == ()
+    assert asked(normalize_text("2022年的贴息比例是多少？")).years == ("2022",)
     # Asking for the conditions on a 期限 and an 面积 asks for neither figure alone.
     assert asked(normalize_text("对合同期限和租用面积有什么要求？")).kind is AskedKind.OTHER
 
@@ -290,3 +303,74 @@ def test_a_part_nothing_answers_says_which_part_it_is(ask):
     answer = ask("高新贷的贴息比例是多少？火星移民计划的报名费是多少？")
     assert not answer.refused and "50%" in answer.answer
     assert "关于“火星移民计划的报名费是多少”：资料中没有找到" in answer.answer
+
+
+PATENT_FUNDING = """# 青枫湾高新区知识产权资助办法
+
+第八条 资助标准。
+国内发明专利授权，每件资助8000元，同一申请人每年最高50万元。
+美国、日本、欧洲专利局发明专利授权，每件每个国家资助5万元。
+
+第十二条 申报材料。企业申报时一般应提交以下材料：
+
+（一）知识产权资助申请表；
+
+（二）营业执照复印件；
+
+（三）专利证书复印件。
+
+第十三条 企业以虚报、冒领、伪造材料等方式骗取资助资金的，追回已拨付资金，3年内不得申报。
+"""
+
+# Another document that does speak of 实用新型专利, as a condition, with no figure of its own.
+INCUBATION = """# 青枫湾高新区高新技术企业培育库管理办法
+
+第六条 申请入库的企业应当拥有1项以上发明专利，或者4项以上实用新型专利、软件著作权。
+"""
+
+
+@pytest.fixture(scope="module")
+def patents_kb(tmp_path_factory):
+    data = tmp_path_factory.mktemp("patents")
+    docs = data / "docs"
+    docs.mkdir()
+    (docs / "ip_funding.md").write_text("**第八条** 资助标准。\n" + PATENT_FUNDING.split("第八条 资助标准。\n", 1)[1]
+                                         .replace("第十二条 申报材料。", "**第十二条** 申报材料。"), encoding="utf-8")
+    (docs / "incubation.md").write_text(INCUBATION, encoding="utf-8")
+    with knowledge_base_in(data, docs, "patents"):
+        yield data
+
+
+@pytest.fixture
+def ask_patents(patents_kb, monkeypatch):
+    use_env(monkeypatch, ZONEQA_DATA=str(patents_kb))
+    from retrieval.ask import Assistant
+
+    assistant = Assistant()
+    return lambda question: assistant.ask(question, kb="patents")
+
+
+def test_a_figure_of_another_kind_of_the_thing_is_refused_naming_the_kind(ask_patents):
+    # The funding document gives figures for 发明专利 only; 实用新型专利 is named by another document,
+    # which gives no figure: the 8000元 is for another kind of 专利.
+    other_kind = ask_patents("实用新型专利授权每件资助多少钱？")
+    assert other_kind.refused and "没有提到“实用新型专利”" in other_kind.answer
+    assert "8000元" in ask_patents("国内发明专利授权每件资助多少钱？").answer
+    # A kind no document names at all, whose dictionary gloss only loosely stands in (外观设计 ->
+    # 设计, 国外): the compound rule of the whole knowledge base.
+    unnamed = ask_patents("外观设计专利授权每件资助多少钱？")
+    assert unnamed.refused and "外观设计" in unnamed.answer
+
+
+def test_bold_markdown_article_labels_keep_a_lead_in_with_its_items(ask_patents):
+    from ingest.markdown import unbold_labels
+
+    assert unbold_labels("**第十二条** 申报材料。\n**申报条件**\n") == "第十二条 申报材料。\n申报条件\n"
+    masked = "实际使用外资**亿美元，同比增长**%。"
+    assert unbold_labels(masked) == masked  # masked figures stay as written
+    answer = ask_patents("申报知识产权资助需要提交哪些材料？")
+    assert not answer.refused and "**" not in answer.answer
+    # The lead-in announcing 以下材料 comes first, with its items, ahead of a sentence that merely
+    # mentions 材料 (伪造材料).
+    assert answer.answer.startswith("企业申报时一般应提交以下材料")
+    assert "营业执照复印件" in answer.answer and "专利证书复印件" in answer.answer

@@ -35,6 +35,7 @@ class AskedKind(Enum):
     HOURS = "开放时间"  # a time of day: office hours, 几点开门
     PERCENT = "比例"
     DURATION = "期限"
+    DAY = "具体日期"  # 哪天, 几号: a day of a month, not a month or a year
     DATE = "时间"
     AMOUNT = "金额"
     COUNT = "数量"
@@ -50,7 +51,7 @@ _NUM = r"[\d*.０-９一二两三四五六七八九十百千万]"
 # Measure words that name what a 多少/几 question counts.
 _MEASURE = "个|家|人|名|位|件|项|套|条|次|所|批|户|类|种|间|辆|亩"
 # 几 asking how many or how long; 哪几 (哪几家, 哪几年) asks which.
-_FEW = "(?<!哪)几"
+_FEW = "(?<![哪那这])几"
 # Question pattern -> kind, first match wins (more specific kinds first).
 _ASKS: list[tuple[AskedKind, re.Pattern[str]]] = [
     (AskedKind.PHONE, re.compile(r"电话|热线|联系方式|号码|\bphone|\bhotline|\btelephone")),
@@ -63,7 +64,11 @@ _ASKS: list[tuple[AskedKind, re.Pattern[str]]] = [
                                  r"|几点开门|什么时候(?:开门|关门|下班)|what time|opening hours|office hours")),
     (AskedKind.PERCENT, re.compile(r"比例|百分之|占比|比重|增速|增幅|降幅|幅度|百分比|多少%|\bpercentage|\bratio\b|\brate\b|\bshare\b")),
     (AskedKind.DURATION, re.compile(rf"多长时间|多久|{_FEW}年|{_FEW}个月|{_FEW}天|{_FEW}个工作日|多少天|多少个工作日|期限|有效期|时限|how long|\bduration|\bterm\b|\bperiod\b")),
-    (AskedKind.DATE, re.compile(rf"什么时候|何时|几时|哪天|哪一天|哪一年|哪年|{_FEW}月|{_FEW}号前|截止|日期|\bwhen\b|\bdeadline|\bdate\b")),
+    (AskedKind.DAY, re.compile(r"哪天|哪一天|几号|几月几[日号]|具体日期|\b(?:what|which) (?:day|date)\b")),
+    # English "when" asks a time at the head of a question; inside one it opens a condition ("how is a
+    # loss shared when no guarantor is involved").
+    (AskedKind.DATE, re.compile(rf"什么时候|什么时间|时间段|何时|几时|哪一年|哪年|哪几个月|哪个月|{_FEW}月|{_FEW}号前|截止|日期"
+                                r"|^\W*when\b|\bby when\b|\bdeadline|\bdate\b")),
     (AskedKind.AMOUNT, re.compile(r"多少钱|多少万|金额|资金多少|奖励多少|补贴多少|资助多少|补助多少|奖多少|补多少|拿多少|领多少|多少奖励|多少补贴|多少资助|多少补助|how much|\bamount|\baward|\breward|\bsubsid|\bfunding")),
     (AskedKind.COUNT, re.compile(rf"(多少|{_FEW})({_MEASURE}|平方米)|how many")),
     (AskedKind.NUMBER, re.compile(rf"多少|{_FEW}")),
@@ -83,6 +88,12 @@ _SUPPLIES: dict[AskedKind, re.Pattern[str]] = {
     AskedKind.ADDRESS: re.compile(r"(?<![〕\]\d])\d+\s*(?:号(?!线)|楼|层|室|栋|幢)|[一二三四五六七八九十]+楼|大厦|[路街巷]\s*\d"),
     AskedKind.HOURS: re.compile(r"(?<![\d.])(?:[01]?\d|2[0-3])\s*[:：]\s*[0-5]\d(?!\d)|[上下]午\s*\d{1,2}\s*点"),
     AskedKind.PERCENT: re.compile(r"%|％|百分之|[一二三四五六七八九十]成|倍"),
+    # A date or a time, however loosely given (6月30日前, 每年二季度, 年底前, 公示期满后), and in prose an
+    # era or an event it follows (唐末, 孔雀王朝时期, 四国征伐后，, 高二的时候): only a sentence with no
+    # time at all fails to tell when.
+    AskedKind.DATE: re.compile(_NUM + r"+\s*(?:年|月|日|号)|[上下]半年|季度|[年月][底中内]|[春夏秋冬]季|[末初]|世纪|年代|时[期候代]|期间"
+                               r"|之日|期满|[以之]前|[以之]后|后[，,。；;]|前后|当[天日月年]|随时|常年|全年|即时|每年|每月"),
+    AskedKind.DAY: re.compile(r"[\d*０-９]{1,2}\s*[日号]|[一二三四五六七八九十]+[日号]|当[天日]|即日"),
     AskedKind.DURATION: re.compile(_NUM + r"+\s*(个)?(年|月|日|天|工作日|小时|周|季度)|当年|当月|当日|即办"),
     AskedKind.AMOUNT: re.compile(_NUM + r"+\s*[多余]?\s*" + _CURRENCY + r"|免费|不收取"),
     AskedKind.COUNT: re.compile(_NUM + rf"+\s*[多余]?\s*({_MEASURE}|平方米|栋|座)"),
@@ -111,6 +122,10 @@ QUESTION_WORDS = frozenset(
 )
 
 
+# After a year, a word for a document or its version: the year names that document.
+_OF_DOCUMENT = r"\s*年?\s*(?:的)?\s*(?:原|旧|新|修订)?\s*(?:版|办法|规定|政策|细则|通知|文件|意见|措施|标准)"
+
+
 @dataclass(frozen=True)
 class Asked:
     """What a question asks for: the kind of answer and the attribute words (may be empty)."""
@@ -121,6 +136,9 @@ class Asked:
     unit: str = ""  # the measure word of "多少件 / 几家": a count in another unit answers something else
     # "哪些河道": the answer names members of a category (元峰河、安里河) more often than the category.
     category: bool = False
+    # Years naming a document, not a period ("2022年原办法", "2024年版"): its number (〔2022〕3号) names
+    # them too.
+    document_years: tuple[str, ...] = ()
 
     @property
     def names_its_kind(self) -> bool:
@@ -155,14 +173,16 @@ def asked(normalized_question: str) -> Asked:
     kind = next((k for k, pattern in _ASKS if pattern.search(normalized_question)), AskedKind.OTHER)
     if _ASKS_CONDITIONS.search(normalized_question):
         kind = AskedKind.OTHER
-    years = tuple(YEAR.findall(normalized_question))
+    named = tuple(YEAR.findall(normalized_question))
+    of_documents = tuple(y for y in named if re.search(y + _OF_DOCUMENT, normalized_question))
+    years = tuple(y for y in named if y not in of_documents)
     measured = _MEASURED.search(normalized_question)
     unit = measured.group(1) if measured and kind is AskedKind.COUNT else ""
     category = _CATEGORY.search(normalized_question)
     if category:
         words = [w for w in terms(category.group(1), normalized=True) if _is_attribute_word(w)]
-        return Asked(kind, words[0] if words else "", years, category=True, unit=unit)
-    return Asked(kind, _attribute(normalized_question), years, unit=unit)
+        return Asked(kind, words[0] if words else "", years, category=True, unit=unit, document_years=of_documents)
+    return Asked(kind, _attribute(normalized_question), years, unit=unit, document_years=of_documents)
 
 
 def _attribute(question: str) -> str:
