@@ -28,7 +28,7 @@ _CLAUSE_END = re.compile(r"[，,、：:]")
 
 # Bump when structure parsing or chunking changes what chunks a file yields:
 # the manifest records it, and files chunked by another version are re-chunked.
-CHUNKER_VERSION = "6"
+CHUNKER_VERSION = "7"  # 7: bold Markdown article labels read as headings (ingest.markdown)
 
 
 @dataclass(frozen=True)
