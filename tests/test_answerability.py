@@ -180,6 +180,8 @@ def test_a_figure_asked_of_a_compound_with_an_unheard_modifier_is_refused(ask):
     assert ("总部", "企业") in noun_compounds("总部企业来高新区落户能拿多少奖励")
     # 坏账 is the object of 出了, and 银行 begins the next clause: no compound.
     assert not any("坏账" in pair for pair in noun_compounds("出了坏账银行自己扛多少"))
+    # After a pronoun a noun names someone, and the next noun says something of them.
+    assert ("孩子", "硕士") not in noun_compounds("我家孩子硕士刚毕业来园区上班")
 
 
 def test_an_address_question_needs_a_numbered_place(ask):

@@ -122,13 +122,14 @@ def noun_compounds(normalized: str) -> list[tuple[str, str]]:
     """Adjacent noun pairs of a normalised question that read as one compound, modifier first
     (总部 + 企业 of "总部企业来高新区落户"). A noun right after a verb or a particle is that verb's
     object, and the noun that follows it begins the next clause (出了坏账 | 银行自己扛), so such
-    pairs are left out."""
+    pairs are left out; so is a noun after a pronoun, which names someone, and the noun after it says
+    something of them (我家孩子 | 硕士刚毕业)."""
     tagged = _tagged(normalized)
     pairs = []
     for i in range(len(tagged) - 1):
         (modifier, m_flag), (head, h_flag) = tagged[i], tagged[i + 1]
         before = tagged[i - 1][1] if i else "x"
-        if m_flag in _NOUN_TAGS and h_flag in _NOUN_TAGS and not before.startswith(("v", "u")) \
+        if m_flag in _NOUN_TAGS and h_flag in _NOUN_TAGS and not before.startswith(("v", "u", "r")) \
                 and dictionary_word(modifier):  # not a fragment jieba's HMM made (人告 of 被人告专利侵权)
             pairs.append((modifier, head))
     return pairs
