@@ -25,7 +25,7 @@ from text.normalize import match_key, normalize_text, passage_search_text, word_
 from text.questions import FULL_DATE, Asked, AskedKind, asked, defined_term, defines, names_year, states_definition, supplies, unlisted_label
 from text.sentences import sentence_spans
 from text.structure import Section, parse_sections
-from text.years import context_years, labels_year
+from text.years import asks_earlier_version, context_years, labels_year, states_superseded
 
 REFUSAL = "资料中没有找到与该问题相关的内容，无法据此回答。请换一种问法，或确认问题是否在已收录文件的范围内。"
 REFUSAL_EN = "The documents contain nothing relevant to this question, so it cannot be answered from them."
@@ -145,6 +145,7 @@ def _score_sentences(result: SearchResult, w: AnswerWeights = DEFAULT.answer) ->
     wants_date = wanted.kind in (AskedKind.DATE, AskedKind.DAY)
     subject = defined_term(q)
     cues = _answer_cues(q)
+    current_only = not asks_earlier_version(q)
     # Retrieval finds the right document more reliably than the right chunk of it (hit@1 counts
     # documents), so every chunk of a document shares its best rank: sentences compete on content.
     doc_rank: dict[str, int] = {}
@@ -166,6 +167,8 @@ def _score_sentences(result: SearchResult, w: AnswerWeights = DEFAULT.answer) ->
                                                           context_here + " " + norm, result.alternatives)
             score += w.rank_bonus / doc_rank[p.source]
             score += _year_agreement(result.years, p, norm, w)
+            if current_only and states_superseded(norm):
+                score += w.superseded
             if wants_figure and FIGURE.search(sentence):
                 score += w.figure_bonus
             # A sentence announcing a list ("申报企业应当提交以下材料：") stands for its items.

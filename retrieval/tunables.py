@@ -68,6 +68,8 @@ class AnswerWeights:
     kind_bonus: float = 0.1  # a sentence holding the kind of answer asked for (an amount for 多少钱)
     year_match: float = 0.15  # the passage (or sentence) is about the asked year
     year_conflict: float = -0.3  # the passage's section is about another year
+    # A sentence restating the standard a document replaces (原《…》规定…), for a question not after it.
+    superseded: float = -0.3  # as year_conflict: a sentence about another version
     brief_answer: int = 60  # an answer shorter than this takes the next sentence along
     # A question word this heavy (IDF weight; 高新区 weighs 0.2) that only the next sentence speaks to
     # brings that sentence along (answer._complement).

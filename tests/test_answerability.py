@@ -331,6 +331,19 @@ INCUBATION = """# 青枫湾高新区高新技术企业培育库管理办法
 """
 
 
+# A new standard that restates the one it replaces, as policies do for the transition.
+HOUSING = """# 青枫湾高新区人才安居实施细则
+
+第十六条 对新引进的青年人才按月给予租房补贴，标准如下：
+
+（一）全日制博士研究生：每人每月2500元；
+
+（二）全日制硕士研究生：每人每月1500元。
+
+原《青枫湾高新区人才安居实施办法（2024年版）》规定的租房补贴标准为：博士研究生每人每月2000元，硕士研究生每人每月1000元。
+"""
+
+
 @pytest.fixture(scope="module")
 def patents_kb(tmp_path_factory):
     data = tmp_path_factory.mktemp("patents")
@@ -339,6 +352,7 @@ def patents_kb(tmp_path_factory):
     (docs / "ip_funding.md").write_text("**第八条** 资助标准。\n" + PATENT_FUNDING.split("第八条 资助标准。\n", 1)[1]
                                          .replace("第十二条 申报材料。", "**第十二条** 申报材料。"), encoding="utf-8")
     (docs / "incubation.md").write_text(INCUBATION, encoding="utf-8")
+    (docs / "housing.md").write_text(HOUSING, encoding="utf-8")
     with knowledge_base_in(data, docs, "patents"):
         yield data
 
@@ -376,3 +390,15 @@ def test_bold_markdown_article_labels_keep_a_lead_in_with_its_items(ask_patents)
     # mentions 材料 (伪造材料).
     assert answer.answer.startswith("企业申报时一般应提交以下材料")
     assert "营业执照复印件" in answer.answer and "专利证书复印件" in answer.answer
+
+
+def test_the_standard_in_force_is_quoted_before_the_one_it_replaces(ask_patents):
+    from text.years import asks_earlier_version, states_superseded
+
+    assert states_superseded(normalize_text("原《人才安居实施办法（2024年版）》规定的租房补贴标准为：…"))
+    assert not states_superseded(normalize_text("原名青枫湾科技园，2010年更名。"))
+    assert asks_earlier_version(normalize_text("原办法的租房补贴标准是多少？"))
+    current = ask_patents("硕士研究生每个月的租房补贴是多少钱？")
+    assert current.answer.startswith("（二）全日制硕士研究生：每人每月1500元")
+    earlier = ask_patents("原办法规定硕士研究生每月租房补贴多少钱？")
+    assert "1000元" in earlier.answer.split("[1]")[0]

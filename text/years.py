@@ -1,4 +1,5 @@
-"""Years as the documents write them: reports are organised by year, questions name one."""
+"""Years and versions as the documents write them: reports are organised by year, questions name one,
+and a new policy often restates the standard it replaces."""
 
 from __future__ import annotations
 
@@ -16,3 +17,22 @@ def labels_year(text: str, years: list[str] | tuple[str, ...]) -> bool:
     """True when ``text`` holds a table cell labelled with one of ``years`` ("2023年上半年：451.9"):
     a table with a column per period is about each of them, whatever its section says."""
     return any(re.search(re.escape(y) + r"年[^，。；：:\s]{0,6}[：:]", text) for y in years)
+
+
+# A sentence giving the standard a document replaces: "原《…办法（2024年版）》规定的租房补贴标准为…",
+# "原办法规定…", "调整前…". New policies restate the old figures for the transition; they are not the
+# figures in force.
+_SUPERSEDED = re.compile(r"^\W{0,3}原[《“\"]|^\W{0,3}原[^，。；]{0,12}?(?:办法|规定|细则|政策|标准)|调整前|旧标准|原标准")
+# A question after an earlier version or a comparison of versions.
+_ASKS_EARLIER = re.compile(r"原|旧|以前|之前|此前|过去|调整前|变化|相比|对比|比较|不同|区别|\d{4}\s*年?\s*版"
+                           r"|\bold\b|\bprevious|\bformer|\bbefore\b|\bcompar|\bchang|\bdiffer")
+
+
+def states_superseded(sentence: str) -> bool:
+    """True when a (normalised) sentence gives the standard a document replaces."""
+    return bool(_SUPERSEDED.search(sentence))
+
+
+def asks_earlier_version(normalized_question: str) -> bool:
+    """True when a question asks after an earlier standard, or how versions differ."""
+    return bool(_ASKS_EARLIER.search(normalized_question))
