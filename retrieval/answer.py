@@ -50,6 +50,9 @@ _ANTECEDENT_Q = re.compile(r"为什么|为何|原因|怎么会|怎么死|怎样�
 _BULLETS = "-•·●▪"
 _LIST_ITEM = re.compile(r"^(?:[（(][一二三四五六七八九十\d]{1,3}[）)]|[一二三四五六七八九十]{1,3}(?:、|是)"
                         rf"|\d{{1,2}}(?:[、．]|\.(?!\d))|第[一二三四五六七八九十]{{1,3}}[，、,]|[{_BULLETS}])")
+# A list item's line at most this long is a title with a body under it ("（三）核定依据。"); a longer one
+# is an item said in full.
+_ITEM_TITLE_CHARS = 16
 MAX_ITEMS_BACK = 12  # how far back from a list item its announcement is looked for, in sentences
 _HAS_DATE = re.compile(r"\d+年|[*\d]+月|[*\d]+日")
 
@@ -158,7 +161,7 @@ def _score_sentences(result: SearchResult, w: AnswerWeights = DEFAULT.answer) ->
         for s, e in sentence_spans(p.text):
             sentence = p.text[s:e]
             norm = normalize_text(sentence)
-            context_here = context + _item_headings(inner, e - 1)
+            context_here = context + _item_headings(inner, e - 1, p.text)
             context_here += _short_forms_used(result, p, norm)
             # Words in the title or heading hold for every sentence under it: the
             # sentence that answers often says 它/其 instead of the subject.
@@ -359,16 +362,29 @@ def _next_with_cue(best: _Candidate, same_passage: list[_Candidate],
     return nxt if nxt is not None and _shows_cue(cues, nxt.text) else None
 
 
-def _item_headings(inner: list[Section], offset: int) -> str:
+def _item_headings(inner: list[Section], offset: int, text: str) -> str:
     """The headings, inside a passage, of the item holding ``offset`` (normalised, space-led; a
     sentence is looked up by its last character: its first ones may be the item's marker).
 
     A passage that packs several articles or items keeps each one's heading line in its text
     ("3. 绩效奖励。按…收入总额的10%给予奖励"): like the section path of a passage, the heading of
-    the item a sentence belongs to holds for that sentence.
+    the item a sentence belongs to holds for that sentence. A list item written as a whole sentence
+    ("（五）主导产品属于…等产业领域。") has no body, though: the paragraph after a list's last item
+    goes on with the article ("连续两年未达到…的企业，调出培育库。"), not with that item. (An item
+    announcing a list of its own, "（二）控制性指标如下：", heads its sub-items.)
     """
     here = next((sec for sec in inner if sec.start <= offset < sec.end), None)
-    return " " + normalize_text(" ".join(here.path)) if here is not None and here.path else ""
+    if here is None or not here.path:
+        return ""
+    path = list(here.path)
+    for level, head in enumerate(here.heads[: len(path)]):
+        line_end = text.find("\n", head)
+        line = text[head : line_end if line_end >= 0 else len(text)]
+        said_in_full = len(line.strip()) > _ITEM_TITLE_CHARS and not _LEAD_IN.search(line.strip())
+        if 0 <= line_end < offset and _LIST_ITEM.match(line.lstrip()) and said_in_full:
+            path = path[:level]
+            break
+    return " " + normalize_text(" ".join(path)) if path else ""
 
 
 def _rest_of_sentence(best: _Candidate, candidates: list[_Candidate], w: AnswerWeights) -> list[_Candidate]:

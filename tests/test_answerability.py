@@ -328,6 +328,14 @@ PATENT_FUNDING = """# 青枫湾高新区知识产权资助办法
 INCUBATION = """# 青枫湾高新区高新技术企业培育库管理办法
 
 第六条 申请入库的企业应当拥有1项以上发明专利，或者4项以上实用新型专利、软件著作权。
+
+第七条 申请进入培育库的企业，应当同时符合下列条件：
+
+（一）在高新区注册并实际经营满1年；
+
+（二）主导产品属于高新区重点发展的集成电路、生物医药、新材料等产业领域。
+
+连续两年未达到所在层级培育目标的企业，调出培育库。
 """
 
 
@@ -402,3 +410,19 @@ def test_the_standard_in_force_is_quoted_before_the_one_it_replaces(ask_patents)
     assert current.answer.startswith("（二）全日制硕士研究生：每人每月1500元")
     earlier = ask_patents("原办法规定硕士研究生每月租房补贴多少钱？")
     assert "1000元" in earlier.answer.split("[1]")[0]
+
+
+def test_a_paragraph_after_a_list_goes_on_with_the_article_not_its_last_item(ask_patents):
+    from retrieval.answer import _item_headings
+    from text.structure import parse_sections
+
+    article = INCUBATION[INCUBATION.index("第七条"):]
+    inner = parse_sections(article)
+    after = article.index("连续两年")
+    # "调出培育库" follows item （二） but is no part of it: it does not borrow the item's words...
+    assert "第七条" in _item_headings(inner, after, article) and "集成电路" not in _item_headings(inner, after, article)
+    # ...while an item announcing a list of its own heads its sub-items.
+    nested = "（二）新供工业用地控制性指标如下：\n\n1. 固定资产投资强度不低于每亩400万元；\n"
+    assert "控制性指标" in _item_headings(parse_sections(nested), nested.index("固定资产"), nested)
+    answer = ask_patents("进入培育库的企业，主导产品需要属于哪些产业领域？")
+    assert "集成电路" in answer.answer
