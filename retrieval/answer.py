@@ -50,11 +50,24 @@ _ANTECEDENT_Q = re.compile(r"为什么|为何|原因|怎么会|怎么死|怎样�
 _BULLETS = "-•·●▪"
 _LIST_ITEM = re.compile(r"^(?:[（(][一二三四五六七八九十\d]{1,3}[）)]|[一二三四五六七八九十]{1,3}(?:、|是)"
                         rf"|\d{{1,2}}(?:[、．]|\.(?!\d))|第[一二三四五六七八九十]{{1,3}}[，、,]|[{_BULLETS}])")
+# A sentence leaving the matter to a later rule ("具体办法由科技创新局另行制定"): what is asked is not in
+# the documents yet.
+_ARTICLE_LABEL = re.compile(r"第[一二三四五六七八九十百零〇\d]+[条章节款项]")
+_DEFERRED = re.compile(r"另行(?:制定|规定|公布|通知|明确|发布|印发)")
+# A sentence that is itself a question (问：创新券能否用于支付官费？), and the answer that follows one.
+_ASKS = re.compile(r"[?？]\s*$")
+_ANSWERS = re.compile(r"^\W*(?:答|回答)\s*[：:]")
+_ASKED_BY = re.compile(r"^\W*(?:\d+\W*)?(?:问|提问)\s*[：:]")
+# A longer sentence ending in a question mark is prose that may hold the answer before its question
+# ("…为了给妈妈过更好的日子…，小葵究竟要如何做才能打动英崎哥的心房？").
+_QUESTION_CHARS = 50
+_NEW_PARAGRAPH = re.compile(r"\n\s*$")
 # A list item's line at most this long is a title with a body under it ("（三）核定依据。"); a longer one
 # is an item said in full.
 _ITEM_TITLE_CHARS = 16
 MAX_ITEMS_BACK = 12  # how far back from a list item its announcement is looked for, in sentences
-_HAS_DATE = re.compile(r"\d+年|[*\d]+月|[*\d]+日")
+# A date, not a number of years or days (5年内取消资格 is how long, not when).
+_HAS_DATE = re.compile(r"\d+年(?![内以来期度])|[*\d]+月(?!内)|[*\d]+日(?!内)")
 
 
 # What kind of answer a question asks for (pattern on the question), and the words a sentence
@@ -158,10 +171,18 @@ def _score_sentences(result: SearchResult, w: AnswerWeights = DEFAULT.answer) ->
     for p in result.passages:
         context = normalize_text(f"{p.title} {p.section}")
         inner = parse_sections(p.text)
+        asked_before = ""  # the document's own question that the sentences after it answer (问：…？ 答：…)
         for s, e in sentence_spans(p.text):
             sentence = p.text[s:e]
             norm = normalize_text(sentence)
-            context_here = context + _item_headings(inner, e - 1, p.text)
+            if _ASKS.search(norm) and (len(norm) <= _QUESTION_CHARS or _ASKED_BY.match(norm)):
+                # A question the document asks (a Q&A annex, a rhetorical one) answers nothing itself;
+                # it holds for the answer after it, as a heading does.
+                asked_before = " " + norm
+                continue
+            if _NEW_PARAGRAPH.search(p.text[max(0, s - 2):s]) and not _ANSWERS.match(norm):
+                asked_before = ""
+            context_here = context + _item_headings(inner, e - 1, p.text) + asked_before
             context_here += _short_forms_used(result, p, norm)
             # Words in the title or heading hold for every sentence under it: the
             # sentence that answers often says 它/其 instead of the subject.
@@ -233,7 +254,7 @@ def _select(candidates: list[_Candidate], result: SearchResult, w: AnswerWeights
     close runner-up."""
     if not candidates:
         return []
-    best = candidates[0]
+    best = _announcing_lead_in(candidates, result, w) or candidates[0]
     # An item of a list ("（一）…认定当年拨付20万元；次年…拨付剩余10万元。") is finished before any
     # runner-up: a runner-up further down the same passage would otherwise skip its second half.
     chosen = [best] + (_rest_of_sentence(best, candidates, w) if _announced_item(best.text) else [])
@@ -304,6 +325,16 @@ def _select(candidates: list[_Candidate], result: SearchResult, w: AnswerWeights
     # Read in document order within a passage, passages in rank order.
     chosen.sort(key=lambda c: (c.passage.rank, c.start))
     return _merge_adjacent(chosen)
+
+
+def _announcing_lead_in(candidates: list[_Candidate], result: SearchResult, w: AnswerWeights) -> _Candidate | None:
+    """For a 哪些X question, a close runner-up that announces a list of X ("申报单位应当提交以下材料："):
+    the list it opens is the answer, more than a sentence that merely mentions X among other words."""
+    wanted = asked(result.normalized)
+    if not (wanted.category and wanted.attribute):
+        return None
+    return next((c for c in candidates[1:] if c.score >= w.runner_up * candidates[0].score
+                 and wanted.attribute in normalize_text(c.text) and _LEAD_IN.search(c.text)), None)
 
 
 def _item_opening(best: _Candidate, same_passage: list[_Candidate]) -> _Candidate | None:
@@ -380,7 +411,8 @@ def _item_headings(inner: list[Section], offset: int, text: str) -> str:
     for level, head in enumerate(here.heads[: len(path)]):
         line_end = text.find("\n", head)
         line = text[head : line_end if line_end >= 0 else len(text)]
-        said_in_full = len(line.strip()) > _ITEM_TITLE_CHARS and not _LEAD_IN.search(line.strip())
+        said_in_full = (len(line.strip()) > _ITEM_TITLE_CHARS and not _LEAD_IN.search(line.strip())
+                        and not _ASKS.search(line.strip()))  # "1. 问：…？" heads its answer
         if 0 <= line_end < offset and _LIST_ITEM.match(line.lstrip()) and said_in_full:
             path = path[:level]
             break
@@ -516,7 +548,10 @@ def _missing(result: SearchResult, chosen: list[_Candidate], wanted: Asked) -> s
         # Names are looked for in the quoted passages too: one the keyword index holds only inside a
         # longer word is still there.
         passages = " ".join(normalize_text(f"{c.passage.title} {c.passage.section} {c.passage.text}") for c in chosen)
-        not_named = next((n for n in result.unheard if n not in passages), "") or unlisted_label(result.normalized, passages)
+        # A class is looked for in the quoted sentences (with their headings): a passage packs several
+        # enumerations (CMMI五级、四级、三级 beside ITSS一级、二级), and the quoted one is what answers.
+        quoted_here = " ".join(normalize_text(f"{c.passage.title} {c.passage.section} {c.text}") for c in chosen)
+        not_named = next((n for n in result.unheard if n not in passages), "") or unlisted_label(result.normalized, quoted_here)
         if not_named:
             return f"“{not_named}”"
     # A figure asked of 博士后 where the documents only speak of 博士: the figure quoted belongs to
@@ -541,6 +576,8 @@ def _missing(result: SearchResult, chosen: list[_Candidate], wanted: Asked) -> s
         return "、".join(unnamed) + "年的相关内容"
     if wanted.checked and not any(supplies(wanted.kind, normalize_text(c.text), wanted.unit) for c in chosen):
         return f"所问的{wanted.kind.label}"
+    if _DEFERRED.search(chosen[0].text) and not FIGURE.search(_ARTICLE_LABEL.sub("", chosen[0].text)):
+        return "具体规定：文件写明另行制定"
     return ""
 
 

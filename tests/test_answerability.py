@@ -352,6 +352,29 @@ HOUSING = """# 青枫湾高新区人才安居实施细则
 """
 
 
+# A measure with an article left to a later rule and a Q&A annex.
+VOUCHER = """# 青枫湾高新区科技创新券管理办法
+
+第十条 软件企业资质奖励。
+
+（一）首次通过CMMI五级、四级、三级评估的企业，分别给予一次性奖励50万元、30万元、10万元；
+
+（二）首次通过ITSS一级、二级认证的企业，分别给予一次性奖励30万元、15万元。
+
+第十三条 创新券自发放之日起12个月内有效。
+
+第四十二条 高新区与其他区县之间实行创新券互认互通的具体办法，由科技创新局会同有关部门另行制定。
+
+附件 常见问题解答
+
+1. 问：创新券过期后能否申请延期？
+答：不能。逾期未使用的部分自动作废，不予延期。
+
+2. 问：创新券能否用于支付专利申请的官费？
+答：不能。创新券不得用于支付专利年费、申请费等官方规费。
+"""
+
+
 @pytest.fixture(scope="module")
 def patents_kb(tmp_path_factory):
     data = tmp_path_factory.mktemp("patents")
@@ -361,6 +384,7 @@ def patents_kb(tmp_path_factory):
                                          .replace("第十二条 申报材料。", "**第十二条** 申报材料。"), encoding="utf-8")
     (docs / "incubation.md").write_text(INCUBATION, encoding="utf-8")
     (docs / "housing.md").write_text(HOUSING, encoding="utf-8")
+    (docs / "voucher.txt").write_text(VOUCHER, encoding="utf-8")
     with knowledge_base_in(data, docs, "patents"):
         yield data
 
@@ -426,3 +450,25 @@ def test_a_paragraph_after_a_list_goes_on_with_the_article_not_its_last_item(ask
     assert "控制性指标" in _item_headings(parse_sections(nested), nested.index("固定资产"), nested)
     answer = ask_patents("进入培育库的企业，主导产品需要属于哪些产业领域？")
     assert "集成电路" in answer.answer
+
+
+def test_a_question_the_document_asks_is_no_answer_but_heads_the_answer_after_it(ask_patents):
+    answer = ask_patents("创新券过期了还能申请延期吗？")
+    assert "不予延期" in answer.answer and "问：" not in answer.answer
+
+
+def test_a_matter_left_to_a_later_rule_is_refused_saying_so(ask_patents):
+    answer = ask_patents("创新券和其他区县互认互通具体怎么操作？")
+    assert answer.refused and "另行制定" in answer.answer and answer.citations
+
+
+def test_a_level_left_out_of_the_quoted_enumeration_is_missing(ask_patents):
+    # ITSS二级 is in the same passage, but the quoted CMMI enumeration has no 二级.
+    answer = ask_patents("软件企业通过CMMI二级评估能拿多少奖励？")
+    assert answer.refused and "二级" in answer.answer
+    assert "30万元" in ask_patents("软件企业首次通过CMMI四级评估能拿多少奖励？").answer
+
+
+def test_a_number_of_years_is_how_long_not_when():
+    assert not supplies(AskedKind.DATE, "5年内取消其申报资格")
+    assert supplies(AskedKind.DATE, "年内完成验收") and supplies(AskedKind.DATE, "自十八岁开始至今")

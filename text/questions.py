@@ -91,8 +91,8 @@ _SUPPLIES: dict[AskedKind, re.Pattern[str]] = {
     # A date or a time, however loosely given (6月30日前, 每年二季度, 年底前, 公示期满后), and in prose an
     # era or an event it follows (唐末, 孔雀王朝时期, 四国征伐后，, 高二的时候): only a sentence with no
     # time at all fails to tell when.
-    AskedKind.DATE: re.compile(_NUM + r"+\s*(?:年|月|日|号)|[上下]半年|季度|[年月][底中内]|[春夏秋冬]季|[末初]|世纪|年代|时[期候代]|期间"
-                               r"|之日|期满|[以之]前|[以之]后|后[，,。；;]|前后|当[天日月年]|随时|常年|全年|即时|每年|每月"),
+    AskedKind.DATE: re.compile(_NUM + r"+\s*(?:年(?![内以来期度])|月(?!内)|日(?!内)|号)|[上下]半年|季度|(?<![\d一二三四五六七八九十两])[年月][底中内]|[春夏秋冬]季|[末初]|世纪|年代|时[期候代]|期间"
+                               r"|之日|期满|岁|至今|[以之]前|[以之]后|后[，,。；;]|前后|当[天日月年]|随时|常年|全年|即时|每年|每月"),
     AskedKind.DAY: re.compile(r"[\d*０-９]{1,2}\s*[日号]|[一二三四五六七八九十]+[日号]|当[天日]|即日"),
     AskedKind.DURATION: re.compile(_NUM + r"+\s*(个)?(年|月|日|天|工作日|小时|周|季度)|当年|当月|当日|即办"),
     AskedKind.AMOUNT: re.compile(_NUM + r"+\s*[多余]?\s*" + _CURRENCY + r"|免费|不收取"),
@@ -117,7 +117,7 @@ _ATTRIBUTE_BEFORE = [
 QUESTION_WORDS = frozenset(
     """时候 什么样 怎么样 多长时间 多长 多久 多大 多高 几年 几个 几次 几号 几天 几家 几类 几种 几项 几月 钱 最多 最少 至少 最高 最低
     一共 总共 大概 大约 具体 能拿 能领 能报 可以 需要 要求 应该 标准
-    上限 下限 封顶 限额 额度 数额 目标
+    上限 下限 封顶 限额 额度 数额 目标 门槛
     东西 内容 方面 事情 事项 地方 方式 途径 情形 情况 问题""".split()
 )
 
@@ -235,7 +235,7 @@ def names_year(years: tuple[str, ...], text: str, period: bool = False) -> bool:
 
 # A grade or class written as a label: A类, 丙类, 三星级, 二档. Documents enumerate them (A类、B类、C类),
 # so a label that a quote's enumeration leaves out is a class the quoted figures are not for.
-_LABEL = re.compile(r"(?<![a-z])[a-z]类|[甲乙丙丁]类|[一二三四五六七八九十\d](?:星级|档)")
+_LABEL = re.compile(r"(?<![a-z])[a-z]类|[甲乙丙丁]类|(?<![一二三四五六七八九十\d])[一二三四五六七八九十\d](?:星级|档|级)")
 
 
 def _label_family(label: str) -> str:
