@@ -562,6 +562,9 @@ def _missing(result: SearchResult, chosen: list[_Candidate], wanted: Asked) -> s
     other_kind = _another_kind(result, chosen, said) if wanted.numeric else ""
     if other_kind:
         return f"“{other_kind}”"
+    if wanted.wants_value and wanted.attribute in result.pieced and not wanted.names_its_kind \
+            and not _pieces_quoted(wanted.attribute, chosen):
+        return f"“{wanted.attribute}”"
     if wanted.wants_value and wanted.attribute in result.unknown and not wanted.names_its_kind:
         # "哪些河道" is answered by naming members of the category (元峰河、安里河), which share
         # the category's first character.
@@ -579,6 +582,14 @@ def _missing(result: SearchResult, chosen: list[_Candidate], wanted: Asked) -> s
     if _DEFERRED.search(chosen[0].text) and not FIGURE.search(_ARTICLE_LABEL.sub("", chosen[0].text)):
         return "具体规定：文件写明另行制定"
     return ""
+
+
+def _pieces_quoted(word: str, chosen: list[_Candidate]) -> bool:
+    """True when the quoted passages hold the leading piece of a word the knowledge base has only in
+    pieces: "身高1.83米，体重80公斤" tells a 身高体重, "人口为1.2万人" a 人口数量; a quote of 工业总产值
+    holds no 利润 of 利润总额."""
+    passages = " ".join(normalize_text(f"{c.passage.title} {c.passage.section} {c.passage.text}") for c in chosen)
+    return any(word[:cut] in passages for cut in range(2, len(word)))
 
 
 def _another_kind(result: SearchResult, chosen: list[_Candidate], said: str) -> str:

@@ -110,6 +110,8 @@ class Query:
     narrower: dict[str, str] = field(default_factory=dict)
     # Places and organisations the question names and the knowledge base never does (香港).
     unheard: tuple[str, ...] = ()
+    # Question words the knowledge base holds only in pieces (利润 and 总额, never 利润总额).
+    pieced: frozenset[str] = frozenset()
 
     @property
     def strict_alternatives(self) -> dict[str, Mapping]:
@@ -144,6 +146,7 @@ class SearchResult:
     unknown: frozenset[str] = frozenset()
     narrower: dict[str, str] = field(default_factory=dict)
     unheard: tuple[str, ...] = ()
+    pieced: frozenset[str] = frozenset()
     # Short forms the fetched passages define, per source document (首贷户 -> 首次获得银行贷款的企业):
     # a sentence of that document using one is read with what it stands for.
     short_forms: dict[str, dict[str, str]] = field(default_factory=dict)
@@ -353,8 +356,10 @@ def analyse(question: str, keyword: KeywordIndex, vocabulary: VocabularyMap, unk
     unknown = frozenset(t for t in query_terms if not vocabulary.known_in_parts(t)
                         and (t not in alternatives or alternatives[t].confidence < TRUSTED))
     unheard = tuple(n for n in place_names(normalized) if n in unknown and n not in alternatives) if chinese else ()
+    pieced = frozenset(t for t in query_terms if t not in unknown and not vocabulary.known(t) and t not in alternatives)
     return Query(question, normalized, chinese, query_terms, query_tokens, weights, YEAR.findall(normalized),
-                 alternatives, unknown, narrower_things(normalized, chinese, unknown, alternatives, vocabulary), unheard)
+                 alternatives, unknown, narrower_things(normalized, chinese, unknown, alternatives, vocabulary), unheard,
+                 pieced)
 
 
 def narrower_things(normalized: str, chinese: bool, unknown: frozenset[str], alternatives: dict[str, Mapping],
@@ -465,7 +470,7 @@ def _result_of(query: Query, passages: list[Passage], refusal: Refusal | None = 
     return SearchResult(query.question, query.normalized, passages, refusal=refusal, query_terms=query.terms,
                         term_weights=query.weights, chinese=query.chinese, years=query.years,
                         alternatives=query.alternatives, unknown=query.unknown, narrower=query.narrower,
-                        unheard=query.unheard)
+                        unheard=query.unheard, pieced=query.pieced)
 
 
 def prefer_asked_year(fetched: dict[str, StoredChunk], fused: list, years: list[str]) -> list:

@@ -310,7 +310,7 @@ def test_a_part_nothing_answers_says_which_part_it_is(ask):
 PATENT_FUNDING = """# 青枫湾高新区知识产权资助办法
 
 第八条 资助标准。
-国内发明专利授权，每件资助8000元，同一申请人每年最高50万元。
+国内发明专利授权，每件资助8000元，同一申请人每年资助总额最高50万元。
 美国、日本、欧洲专利局发明专利授权，每件每个国家资助5万元。
 
 第十二条 申报材料。企业申报时一般应提交以下材料：
@@ -349,6 +349,8 @@ HOUSING = """# 青枫湾高新区人才安居实施细则
 （二）全日制硕士研究生：每人每月1500元。
 
 原《青枫湾高新区人才安居实施办法（2024年版）》规定的租房补贴标准为：博士研究生每人每月2000元，硕士研究生每人每月1000元。
+
+第二十条 用人单位上年度利润增长较快的，其人才可以优先配租人才公寓。
 """
 
 
@@ -472,3 +474,18 @@ def test_a_level_left_out_of_the_quoted_enumeration_is_missing(ask_patents):
 def test_a_number_of_years_is_how_long_not_when():
     assert not supplies(AskedKind.DATE, "5年内取消其申报资格")
     assert supplies(AskedKind.DATE, "年内完成验收") and supplies(AskedKind.DATE, "自十八岁开始至今")
+
+
+def test_a_thing_counted_before_a_closing_how_many_is_the_attribute(ask):
+    assert asked(normalize_text("高新区常住人口有多少？")).attribute == "常住人口"
+    assert asked(normalize_text("规模以上工业企业实现利润总额多少亿元？")).attribute == "利润总额"
+    # A verb before 多少 names no thing: "区里" is where the money comes from, not what is counted.
+    assert asked(normalize_text("从头到尾区里一共能奖多少？")).attribute == ""
+    answer = ask("政务服务中心常住人口有多少？")
+    assert answer.refused and "常住人口" in answer.answer
+
+
+def test_an_attribute_held_only_in_pieces_elsewhere_is_missing_from_the_quote(ask_patents):
+    # 利润 and 总额 are in two other documents, 利润总额 in none: a figure of CMMI awards is no 利润总额.
+    answer = ask_patents("通过CMMI评估的软件企业利润总额多少万元？")
+    assert answer.refused and "利润总额" in answer.answer

@@ -118,6 +118,13 @@ def place_names(normalized: str) -> list[str]:
     return [w for w, flag in _tagged(normalized) if flag in _NAME_TAGS and len(w) >= 2 and dictionary_word(w)]
 
 
+def last_noun(normalized: str) -> str:
+    """The last word of a normalised text when jieba tags it a noun ("" otherwise): 利润总额 of
+    "规模以上工业企业实现利润总额", nothing of "区里一共能奖"."""
+    tagged = _tagged(normalized)
+    return tagged[-1][0] if tagged and tagged[-1][1] in _NOUN_TAGS else ""
+
+
 def noun_compounds(normalized: str) -> list[tuple[str, str]]:
     """Adjacent noun pairs of a normalised question that read as one compound, modifier first
     (总部 + 企业 of "总部企业来高新区落户"). A noun right after a verb or a particle is that verb's

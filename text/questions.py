@@ -22,7 +22,7 @@ from enum import Enum
 from functools import lru_cache
 
 from text.years import YEAR
-from text.normalize import dictionary_word, normalize_text, terms
+from text.normalize import dictionary_word, last_noun, normalize_text, terms
 
 
 class AskedKind(Enum):
@@ -112,6 +112,9 @@ _ATTRIBUTE_BEFORE = [
                r"(?:是多少|为多少|是几|叫什么|是什么|是谁|在哪|是哪)"),
     re.compile(r"([\u4e00-\u9fff]{2,12})几(?:号|个|家|条|路)"),
 ]
+# "常住人口有多少？", "利润总额多少亿元？": the thing counted, when a noun comes right before a closing 多少
+# (not a verb: "区里一共能奖多少" names no thing).
+_NOUN_BEFORE_HOW_MANY = re.compile(r"([\u4e00-\u9fff]{2,12}?)(?:有|共有|共|约)?多少(?:亿元|万元|亿美元|元|亿|万)?[?？]?$")
 # Words that say what is asked, not what about: they never count as a missing topic. The last line:
 # a cap, amount or target is a kind of figure, written 最高/不超过/力争 rather than named.
 QUESTION_WORDS = frozenset(
@@ -197,6 +200,11 @@ def _attribute(question: str) -> str:
         if match:
             words = [w for w in terms(match.group(1), normalized=True) if _is_attribute_word(w)]
             return words[-1] if words else ""
+    match = _NOUN_BEFORE_HOW_MANY.search(question)
+    if match:
+        noun = last_noun(match.group(1))
+        # jieba glues 约 (about) to a verb before a figure (价值约值多少): no thing of its own.
+        return noun if _is_attribute_word(noun) and not noun.startswith("约") else ""
     return ""
 
 
