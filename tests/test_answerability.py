@@ -42,13 +42,18 @@ def service_kb(tmp_path_factory):
         yield data
 
 
-@pytest.fixture
-def ask(service_kb, monkeypatch):
-    use_env(monkeypatch, ZONEQA_DATA=str(service_kb))
+def _asker(data, kb: str, monkeypatch):
+    """Ask questions of knowledge base ``kb`` in data dir ``data`` through the real Assistant."""
+    use_env(monkeypatch, ZONEQA_DATA=str(data))
     from retrieval.ask import Assistant
 
     assistant = Assistant()
-    return lambda question: assistant.ask(question, kb="service")
+    return lambda question: assistant.ask(question, kb=kb)
+
+
+@pytest.fixture
+def ask(service_kb, monkeypatch):
+    return _asker(service_kb, "service", monkeypatch)
 
 
 def test_question_kind_and_attribute():
@@ -393,11 +398,7 @@ def patents_kb(tmp_path_factory):
 
 @pytest.fixture
 def ask_patents(patents_kb, monkeypatch):
-    use_env(monkeypatch, ZONEQA_DATA=str(patents_kb))
-    from retrieval.ask import Assistant
-
-    assistant = Assistant()
-    return lambda question: assistant.ask(question, kb="patents")
+    return _asker(patents_kb, "patents", monkeypatch)
 
 
 def test_a_figure_of_another_kind_of_the_thing_is_refused_naming_the_kind(ask_patents):
