@@ -15,8 +15,9 @@ import re
 _BOLD_LABEL = re.compile(
     r"^([ \t]*)\*\*((?:第[一二三四五六七八九十百零〇\d]+[章节条]|[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[)）]"
     r"|\d+[.．、])[^*\n]{0,40}?)\*\*", re.M)
-# A line that is bold as a whole: a sub-heading.
-_BOLD_LINE = re.compile(r"^([ \t]*)\*\*([^*\n]{1,60})\*\*[ \t]*$", re.M)
+# A line that is bold as a whole: a sub-heading, which has no clause break, percent sign or unit at its
+# start ("**万人次，同比增长**" is two masked figures).
+_BOLD_LINE = re.compile(r"^([ \t]*)\*\*([^*\n，,。；;%％万亿元个家人次件项倍][^*\n，,。；;%％]{0,59})\*\*[ \t]*$", re.M)
 
 
 def unbold_labels(text: str) -> str:

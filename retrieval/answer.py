@@ -22,7 +22,7 @@ from retrieval.schema import AnswerResult, Citation, RankedPassage, Refusal
 from retrieval.tunables import DEFAULT, AnswerWeights
 from text.figures import FIGURE, extract_sentence
 from text.normalize import match_key, normalize_text, passage_search_text, word_bounds
-from text.questions import FULL_DATE, Asked, AskedKind, asked, defined_term, defines, names_year, states_definition, supplies, unlisted_label
+from text.questions import EXPLICIT_DATE, FULL_DATE, Asked, AskedKind, asked, defined_term, defines, names_year, states_definition, supplies, unlisted_label
 from text.sentences import sentence_spans
 from text.structure import Section, parse_sections
 from text.years import asks_earlier_version, context_years, labels_year, states_superseded
@@ -54,8 +54,9 @@ _LIST_ITEM = re.compile(r"^(?:[（(][一二三四五六七八九十\d]{1,3}[）)
 # the documents yet.
 _ARTICLE_LABEL = re.compile(r"第[一二三四五六七八九十百零〇\d]+[条章节款项]")
 _DEFERRED = re.compile(r"另行(?:制定|规定|公布|通知|明确|发布|印发)")
+_SPECIFICS = re.compile(r"具体(?:办法|标准|规定|措施|细则|方案|操作)|实施细则|管理办法")
 # A sentence that is itself a question (问：创新券能否用于支付官费？), and the answer that follows one.
-_ASKS = re.compile(r"[?？]\s*$")
+_ENDS_IN_QUESTION = re.compile(r"[?？]\s*$")
 _ANSWERS = re.compile(r"^\W*(?:答|回答)\s*[：:]")
 _ASKED_BY = re.compile(r"^\W*(?:\d+\W*)?(?:问|提问)\s*[：:]")
 # A longer sentence ending in a question mark is prose that may hold the answer before its question
@@ -66,8 +67,6 @@ _NEW_PARAGRAPH = re.compile(r"\n\s*$")
 # is an item said in full.
 _ITEM_TITLE_CHARS = 16
 MAX_ITEMS_BACK = 12  # how far back from a list item its announcement is looked for, in sentences
-# A date, not a number of years or days (5年内取消资格 is how long, not when).
-_HAS_DATE = re.compile(r"\d+年(?![内以来期度])|[*\d]+月(?!内)|[*\d]+日(?!内)")
 
 
 # What kind of answer a question asks for (pattern on the question), and the words a sentence
@@ -158,7 +157,7 @@ def _score_sentences(result: SearchResult, w: AnswerWeights = DEFAULT.answer) ->
     q = result.normalized
     wants_figure, wants_list = (bool(r.search(q)) for r in (_FIGURE_Q, _LIST_Q))
     wanted = asked(q)
-    wants_date = wanted.kind in (AskedKind.DATE, AskedKind.DAY)
+    wants_date = wanted.kind.tells_when
     subject = defined_term(q)
     cues = _answer_cues(q)
     current_only = not asks_earlier_version(q)
@@ -175,7 +174,7 @@ def _score_sentences(result: SearchResult, w: AnswerWeights = DEFAULT.answer) ->
         for s, e in sentence_spans(p.text):
             sentence = p.text[s:e]
             norm = normalize_text(sentence)
-            if _ASKS.search(norm) and (len(norm) <= _QUESTION_CHARS or _ASKED_BY.match(norm)):
+            if _ENDS_IN_QUESTION.search(norm) and (len(norm) <= _QUESTION_CHARS or _ASKED_BY.match(norm)):
                 # A question the document asks (a Q&A annex, a rhetorical one) answers nothing itself;
                 # it holds for the answer after it, as a heading does.
                 asked_before = " " + norm
@@ -198,7 +197,7 @@ def _score_sentences(result: SearchResult, w: AnswerWeights = DEFAULT.answer) ->
             # A sentence announcing a list ("申报企业应当提交以下材料：") stands for its items.
             if wants_list and ("、" in sentence or "，" in sentence or _LEAD_IN.search(sentence)):
                 score += w.list_bonus
-            if wants_date and _HAS_DATE.search(sentence):
+            if wants_date and EXPLICIT_DATE.search(sentence):
                 score += w.date_bonus
             if subject and defines(subject, norm):
                 # The formal definition (本办法所称X，是指…) over a sentence merely opening with X.
@@ -206,8 +205,7 @@ def _score_sentences(result: SearchResult, w: AnswerWeights = DEFAULT.answer) ->
             score += sum(w.cue_bonus for cue in cues if cue.search(norm))
             if wanted.checked and supplies(wanted.kind, norm, wanted.unit):
                 score += w.kind_bonus
-            elif wanted.category and wanted.attribute and wanted.attribute in norm and _LEAD_IN.search(norm):
-                # "企业申报时应提交以下材料：" announces the very members a 哪些材料 question asks for.
+            elif _announces(wanted, norm):
                 score += w.kind_bonus
             own = coverage(result.query_terms, result.term_weights, norm, result.alternatives)
             candidates.append(_Candidate(p, s, e, score, own))
@@ -334,7 +332,14 @@ def _announcing_lead_in(candidates: list[_Candidate], result: SearchResult, w: A
     if not (wanted.category and wanted.attribute):
         return None
     return next((c for c in candidates[1:] if c.score >= w.runner_up * candidates[0].score
-                 and wanted.attribute in normalize_text(c.text) and _LEAD_IN.search(c.text)), None)
+                 and _announces(wanted, normalize_text(c.text))), None)
+
+
+def _announces(wanted: Asked, normalized_sentence: str) -> bool:
+    """True when a sentence announces a list of what a 哪些X question asks for ("企业申报时应提交以下材料："
+    for 哪些材料): its members are the answer."""
+    return (wanted.category and bool(wanted.attribute) and wanted.attribute in normalized_sentence
+            and bool(_LEAD_IN.search(normalized_sentence)))
 
 
 def _item_opening(best: _Candidate, same_passage: list[_Candidate]) -> _Candidate | None:
@@ -410,13 +415,27 @@ def _item_headings(inner: list[Section], offset: int, text: str) -> str:
     path = list(here.path)
     for level, head in enumerate(here.heads[: len(path)]):
         line_end = text.find("\n", head)
-        line = text[head : line_end if line_end >= 0 else len(text)]
-        said_in_full = (len(line.strip()) > _ITEM_TITLE_CHARS and not _LEAD_IN.search(line.strip())
-                        and not _ASKS.search(line.strip()))  # "1. 问：…？" heads its answer
-        if 0 <= line_end < offset and _LIST_ITEM.match(line.lstrip()) and said_in_full:
+        line = text[head : line_end if line_end >= 0 else len(text)].strip()
+        marker = _LIST_ITEM.match(line)
+        if marker and 0 <= line_end < offset and _said_in_full(line) and not _sibling_after(text, offset, marker.group()):
             path = path[:level]
             break
     return " " + normalize_text(" ".join(path)) if path else ""
+
+
+def _said_in_full(item_line: str) -> bool:
+    """A list item's line that is a whole sentence (ends with 。/；), not a title heading a body
+    ("（一）高层次人才的支持标准"), a lead-in heading sub-items ("（二）控制性指标如下：") or a question heading
+    its answer ("1. 问：…？")."""
+    return (len(item_line) > _ITEM_TITLE_CHARS and item_line.endswith(("。", "；", ";"))
+            and not _LEAD_IN.search(item_line) and not _ENDS_IN_QUESTION.search(item_line))
+
+
+def _sibling_after(text: str, offset: int, marker: str) -> bool:
+    """True when a later line of ``text`` opens an item marked like ``marker`` ((二) after (一)): the
+    paragraph at ``offset`` lies inside that list, so it belongs to the item before it."""
+    shape = re.escape(marker[0]) if marker[0] in "（(" else r"\d"
+    return bool(re.search(r"\n\s*" + shape, text[offset:]))
 
 
 def _rest_of_sentence(best: _Candidate, candidates: list[_Candidate], w: AnswerWeights) -> list[_Candidate]:
@@ -487,7 +506,7 @@ def _quotes_masked_answer(result: SearchResult, chosen: list[_Candidate]) -> boo
     quoted = [c.text for c in chosen]
     if any(f.masked for text in quoted for f in extract_sentence(text)):
         return True
-    return asked(result.normalized).kind in (AskedKind.DATE, AskedKind.DAY) and any(_MASKED_DATE.search(text) for text in quoted)
+    return asked(result.normalized).kind.tells_when and any(_MASKED_DATE.search(text) for text in quoted)
 
 
 def _figure_period(result: SearchResult, chosen: list[_Candidate]) -> str:
@@ -540,8 +559,12 @@ def _missing(result: SearchResult, chosen: list[_Candidate], wanted: Asked) -> s
       深圳, 北京), or of a class the quoted passages' enumeration leaves out (D类 of A类、B类、C类): what
       they say holds for the places and classes they name. Only for questions after a value: "我在上海
       工作，来高新区落户有什么补贴？" is answered by what any newcomer gets.
-    - The asked year (a figure of it not told by a day of it), and for checked kinds (金额, 比例, 件数,
-      期限, 电话, 地址, 开放时间) a value of that kind.
+    - A figure of a compound (实用新型专利) quoted from documents that never name its modifier: a figure
+      of another kind of the thing (发明专利). An attribute the knowledge base holds only in pieces
+      (利润, 总额) when the quoted passages lack its leading piece.
+    - The asked year (a figure of it not told by a day of it), a year naming a document (2022年原办法),
+      and for checked kinds (金额, 比例, 件数, 期限, 日期, 电话, 地址, 开放时间) a value of that kind.
+    - A quote leaving the specifics to a later rule (具体办法另行制定): the documents do not say them yet.
     """
     said = " ".join(normalize_text(c.text) for c in chosen)
     if wanted.wants_value:
@@ -579,9 +602,21 @@ def _missing(result: SearchResult, chosen: list[_Candidate], wanted: Asked) -> s
         return "、".join(unnamed) + "年的相关内容"
     if wanted.checked and not any(supplies(wanted.kind, normalize_text(c.text), wanted.unit) for c in chosen):
         return f"所问的{wanted.kind.label}"
-    if _DEFERRED.search(chosen[0].text) and not FIGURE.search(_ARTICLE_LABEL.sub("", chosen[0].text)):
-        return "具体规定：文件写明另行制定"
+    deferred = _deferred(chosen[0].text)
+    if deferred:
+        return f"具体规定（文件写明{deferred}）"
     return ""
+
+
+def _deferred(sentence: str) -> str:
+    """The words leaving the specifics to a later rule (另行制定) when a sentence gives no figure and
+    defers its own specifics ("互认互通的具体办法…另行制定"); not the closing formula "另有规定的，从其规定"
+    nor a later guide beside rules it states."""
+    match = _DEFERRED.search(sentence)
+    if not match or FIGURE.search(_ARTICLE_LABEL.sub("", sentence)):
+        return ""
+    clause = next((c for c in re.split(r"[，,；;。]", sentence) if match.group() in c), "")
+    return match.group() if _SPECIFICS.search(sentence[: sentence.find(clause) + len(clause)]) else ""
 
 
 def _pieces_quoted(word: str, chosen: list[_Candidate]) -> bool:

@@ -18,6 +18,7 @@ from retrieval.fusion import reciprocal_rank_fusion
 from retrieval.keyword import KeywordIndex
 from retrieval.keyword_cache import KeywordSnapshot, load_snapshot
 from retrieval.meaning import (
+    CACHE_WORDS,
     LOOSE,
     TRUSTED,
     Mapping,
@@ -43,7 +44,7 @@ from text.normalize import (
     terms,
     tokenize,
 )
-from text.questions import QUESTION_WORDS, defined_term, states_definition
+from text.questions import QUESTION_WORDS, asked, defined_term, states_definition
 from text.structure import short_forms
 from text.years import YEAR, context_years, labels_year
 
@@ -173,6 +174,7 @@ class HybridSearcher:
         self._snapshot = load_snapshot(self._store, self._cache_dir)
         self._checked = time.monotonic()
         self._reloading: threading.Thread | None = None
+        self._sources_cache: dict[tuple[str, tuple[str, ...]], frozenset[str] | None] = {}
 
     @property
     def size(self) -> int:
@@ -297,7 +299,7 @@ class HybridSearcher:
         that name the modifier (or a stand-in of it). A figure of 专利 quoted from a document that never
         says 实用新型 is a figure of another kind of 专利 (发明专利) than the one asked about. A modifier
         no document holds is narrower_things' case."""
-        if not query.chinese:
+        if not query.chinese or not asked(query.normalized).numeric:  # only a figure belongs to one kind
             return ()
         found = []
         for modifier, head in noun_compounds(query.normalized):
@@ -305,15 +307,26 @@ class HybridSearcher:
                 continue
             mapping = query.alternatives.get(modifier)
             words = (modifier, *(mapping.alternatives if mapping else ()))
-            rows = {row for w in words for row in snapshot.keyword.rows_with(w)}
-            if len(rows) > self.tunables.compound_sources_rows:
-                found.append(Compound(modifier, head, None))
-                continue
-            ids = [snapshot.ids[row] for row in rows]
-            chunks = {cid: fetched[cid] for cid in ids if cid in fetched}
-            chunks.update(self._store.fetch([cid for cid in ids if cid not in chunks]))
-            found.append(Compound(modifier, head, frozenset(c.meta.get("source", "") for c in chunks.values())))
+            found.append(Compound(modifier, head, self._sources_naming(words, snapshot, fetched)))
         return tuple(found)
+
+    def _sources_naming(self, words: tuple[str, ...], snapshot: KeywordSnapshot,
+                        fetched: dict[str, StoredChunk]) -> frozenset[str] | None:
+        """The documents holding any of ``words`` (None when more passages hold them than are worth
+        reading), cached per knowledge-base version."""
+        key = (snapshot.version, words)
+        if key in self._sources_cache:
+            return self._sources_cache[key]
+        sources = None
+        if sum(snapshot.keyword.df(w) for w in words) <= self.tunables.compound_sources_rows:
+            ids = [snapshot.ids[row] for w in words for row in snapshot.keyword.rows_with(w)]
+            chunks = {cid: fetched[cid] for cid in ids if cid in fetched}
+            chunks.update(self._store.fetch([cid for cid in set(ids) if cid not in chunks]))
+            sources = frozenset(c.meta.get("source", "") for c in chunks.values())
+        if len(self._sources_cache) >= CACHE_WORDS:
+            self._sources_cache.clear()
+        self._sources_cache[key] = sources
+        return sources
 
     def _judge(self, query: Query, passages: list[Passage], keyword: KeywordIndex) -> tuple[Refusal | None, list[str]]:
         """A year no document mentions, or too little of the question covered: refuse."""

@@ -417,8 +417,8 @@ def test_bold_markdown_article_labels_keep_a_lead_in_with_its_items(ask_patents)
     from ingest.markdown import unbold_labels
 
     assert unbold_labels("**第十二条** 申报材料。\n**申报条件**\n") == "第十二条 申报材料。\n申报条件\n"
-    masked = "实际使用外资**亿美元，同比增长**%。"
-    assert unbold_labels(masked) == masked  # masked figures stay as written
+    for masked in ("实际使用外资**亿美元，同比增长**%。", "**万人次，同比增长**"):
+        assert unbold_labels(masked) == masked  # masked figures stay as written
     answer = ask_patents("申报知识产权资助需要提交哪些材料？")
     assert not answer.refused and "**" not in answer.answer
     # The lead-in announcing 以下材料 comes first, with its items, ahead of a sentence that merely
@@ -451,6 +451,12 @@ def test_a_paragraph_after_a_list_goes_on_with_the_article_not_its_last_item(ask
     # ...while an item announcing a list of its own heads its sub-items.
     nested = "（二）新供工业用地控制性指标如下：\n\n1. 固定资产投资强度不低于每亩400万元；\n"
     assert "控制性指标" in _item_headings(parse_sections(nested), nested.index("固定资产"), nested)
+    # An item titled, not said in full, heads its sub-items; one said in full with a sibling after it
+    # heads the paragraph in between.
+    titled = "第五条 支持标准。\n（一）高层次人才引进计划的支持标准\n1. 顶尖人才给予500万元。\n"
+    assert "高层次人才引进计划" in _item_headings(parse_sections(titled), titled.index("顶尖"), titled)
+    inside = "第六条 奖励。\n（一）对首次认定的国家高新技术企业给予奖励。\n奖励标准为每家20万元。\n（二）对重新认定的企业给予奖励。\n"
+    assert "首次认定" in _item_headings(parse_sections(inside), inside.index("每家"), inside)
     answer = ask_patents("进入培育库的企业，主导产品需要属于哪些产业领域？")
     assert "集成电路" in answer.answer
 
@@ -461,8 +467,13 @@ def test_a_question_the_document_asks_is_no_answer_but_heads_the_answer_after_it
 
 
 def test_a_matter_left_to_a_later_rule_is_refused_saying_so(ask_patents):
+    from retrieval.answer import _deferred
+
     answer = ask_patents("创新券和其他区县互认互通具体怎么操作？")
-    assert answer.refused and "另行制定" in answer.answer and answer.citations
+    assert answer.refused and "文件写明另行制定" in answer.answer and answer.citations
+    # The closing formula and a guide published later beside stated rules leave nothing unsaid.
+    assert _deferred("法律法规另行规定的，从其规定。") == ""
+    assert _deferred("符合条件的企业均可申请，申报指南另行发布。") == ""
 
 
 def test_a_level_left_out_of_the_quoted_enumeration_is_missing(ask_patents):
@@ -473,8 +484,19 @@ def test_a_level_left_out_of_the_quoted_enumeration_is_missing(ask_patents):
 
 
 def test_a_number_of_years_is_how_long_not_when():
+    from text.questions import unlisted_label
+    from text.years import asks_earlier_version
+
     assert not supplies(AskedKind.DATE, "5年内取消其申报资格")
     assert supplies(AskedKind.DATE, "年内完成验收") and supplies(AskedKind.DATE, "自十八岁开始至今")
+    assert supplies(AskedKind.DATE, "2024年内完成验收") and supplies(AskedKind.DATE, "唐末藩镇混战中瓦解")
+    for timeless in ("初审通过后拨付资金", "每人每月2500元"):
+        assert not supplies(AskedKind.DATE, timeless), timeless
+    for no_day in ("位于3号楼", "〔2022〕3号文件", "10日内办结"):
+        assert not supplies(AskedKind.DAY, no_day), no_day
+    # 3级 is 三级, which the enumeration lists.
+    assert unlisted_label("通过cmmi3级评估", "通过cmmi五级、四级、三级评估") == ""
+    assert not asks_earlier_version(normalize_text("申请不通过的原因是什么？"))
 
 
 def test_a_thing_counted_before_a_closing_how_many_is_the_attribute(ask):

@@ -46,6 +46,11 @@ class AskedKind(Enum):
     def label(self) -> str:
         return self.value
 
+    @property
+    def tells_when(self) -> bool:
+        """A kind answered by a date (哪天 a day of it, 何时 any time)."""
+        return self in (AskedKind.DAY, AskedKind.DATE)
+
 
 _NUM = r"[\d*.０-９一二两三四五六七八九十百千万]"
 # Measure words that name what a 多少/几 question counts.
@@ -91,9 +96,12 @@ _SUPPLIES: dict[AskedKind, re.Pattern[str]] = {
     # A date or a time, however loosely given (6月30日前, 每年二季度, 年底前, 公示期满后), and in prose an
     # era or an event it follows (唐末, 孔雀王朝时期, 四国征伐后，, 高二的时候): only a sentence with no
     # time at all fails to tell when.
-    AskedKind.DATE: re.compile(_NUM + r"+\s*(?:年(?![内以来期度])|月(?!内)|日(?!内)|号)|[上下]半年|季度|(?<![\d一二三四五六七八九十两])[年月][底中内]|[春夏秋冬]季|[末初]|世纪|年代|时[期候代]|期间"
-                               r"|之日|期满|岁|至今|[以之]前|[以之]后|后[，,。；;]|前后|当[天日月年]|随时|常年|全年|即时|每年|每月"),
-    AskedKind.DAY: re.compile(r"[\d*０-９]{1,2}\s*[日号]|[一二三四五六七八九十]+[日号]|当[天日]|即日"),
+    AskedKind.DATE: re.compile(r"(?:19|20)\d{2}\s*年|[\d*一二三四五六七八九十两]{1,2}\s*(?:年(?![内以来期度])|月(?!内)|日(?!内)|号(?![楼线院]))"
+                               r"|[上下]半年|季度|(?<![\d一二三四五六七八九十两])[年月][底中内]|[春夏秋冬]季|[朝代年月]?[末初](?:年|期)|[朝代唐宋元明清年月][末初]"
+                               r"|世纪|年代|时[期候代]|期间|之日|期满|[\d一二三四五六七八九十]+岁|至今|[以之]前|[以之]后|后[，,。；;]|前后"
+                               r"|当[天日月年]|随时|常年|全年|即时|星期[一二三四五六日天]|周[一二三四五六日]|[上下]午|每[月周季]第"),
+    # A day of a month; not a building (3号楼), a document number (〔2022〕3号) or a number of days (10日内).
+    AskedKind.DAY: re.compile(r"(?<![〕\]\d])[\d*０-９]{1,2}\s*(?:日(?!内)|号(?![楼线院]))|[一二三四五六七八九十]+[日号](?!内)|当[天日]|即日"),
     AskedKind.DURATION: re.compile(_NUM + r"+\s*(个)?(年|月|日|天|工作日|小时|周|季度)|当年|当月|当日|即办"),
     AskedKind.AMOUNT: re.compile(_NUM + r"+\s*[多余]?\s*" + _CURRENCY + r"|免费|不收取"),
     AskedKind.COUNT: re.compile(_NUM + rf"+\s*[多余]?\s*({_MEASURE}|平方米|栋|座)"),
@@ -114,6 +122,7 @@ _ATTRIBUTE_BEFORE = [
 ]
 # "常住人口有多少？", "利润总额多少亿元？": the thing counted, when a noun comes right before a closing 多少
 # (not a verb: "区里一共能奖多少" names no thing).
+_MEASURE_WORDS = frozenset("数量 总数 人数 总量 数目 规模 数额 金额".split())
 _NOUN_BEFORE_HOW_MANY = re.compile(r"([\u4e00-\u9fff]{2,12}?)(?:有|共有|共|约)?多少(?:亿元|万元|亿美元|元|亿|万)?[?？]?$")
 # Words that say what is asked, not what about: they never count as a missing topic. The last line:
 # a cap, amount or target is a kind of figure, written 最高/不超过/力争 rather than named.
@@ -126,7 +135,7 @@ QUESTION_WORDS = frozenset(
 
 
 # After a year, a word for a document or its version: the year names that document.
-_OF_DOCUMENT = r"\s*年?\s*(?:的)?\s*(?:原|旧|新|修订)?\s*(?:版|办法|规定|政策|细则|通知|文件|意见|措施|标准)"
+_OF_DOCUMENT = r"\s*年?\s*(?:的)?\s*(?:原|旧|新|修订)?\s*(?:版|办法|规定|细则|通知|文件|意见|措施)"
 
 
 @dataclass(frozen=True)
@@ -203,8 +212,11 @@ def _attribute(question: str) -> str:
     match = _NOUN_BEFORE_HOW_MANY.search(question)
     if match:
         noun = last_noun(match.group(1))
-        # jieba glues 约 (about) to a verb before a figure (价值约值多少): no thing of its own.
-        return noun if _is_attribute_word(noun) and not noun.startswith("约") else ""
+        # A word that only counts (企业数量有多少) names no thing; jieba glues an adverb of degree to the
+        # word after it (价值约值多少), which then names none either.
+        if noun in _MEASURE_WORDS or noun.startswith(("约", "近", "逾", "超")):
+            return ""
+        return noun if _is_attribute_word(noun) else ""
     return ""
 
 
@@ -223,6 +235,8 @@ def supplies(kind: AskedKind, text: str, unit: str = "") -> bool:
     return True if pattern is None else bool(pattern.search(text))
 
 
+# A date written with its numbers (2023年, 6月, 30日), not a number of years or days (5年内 is how long).
+EXPLICIT_DATE = re.compile(r"(?:19|20)\d{2}\s*年|[*\d]{1,2}\s*(?:年(?![内以来期度])|月(?!内)|日(?!内))")
 FULL_DATE = re.compile(r"(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日")
 
 
@@ -250,12 +264,21 @@ def _label_family(label: str) -> str:
     return label[1:]
 
 
+# 3级 and 三级 name the same level.
+_ARABIC_TO_CHINESE = str.maketrans("0123456789", "〇一二三四五六七八九")
+
+
+def _labels(normalized_text: str) -> list[str]:
+    return [label.translate(_ARABIC_TO_CHINESE) for label in _LABEL.findall(normalized_text)]
+
+
 def unlisted_label(normalized_question: str, normalized_text: str) -> str:
     """A class label of the question (d类) absent from ``normalized_text`` while that text names others
     of its kind (a类, b类, c类); "" when there is none."""
-    present = {_label_family(m) for m in _LABEL.findall(normalized_text)}
-    for label in _LABEL.findall(normalized_question):
-        if label not in normalized_text and _label_family(label) in present:
+    found = _labels(normalized_text)
+    present = {_label_family(m) for m in found}
+    for label in _labels(normalized_question):
+        if label not in found and _label_family(label) in present:
             return label.upper()
     return ""
 

@@ -24,8 +24,9 @@ def labels_year(text: str, years: list[str] | tuple[str, ...]) -> bool:
 # figures in force.
 _SUPERSEDED = re.compile(r"^\W{0,3}原[《“\"]|^\W{0,3}原[^，。；]{0,12}?(?:办法|规定|细则|政策|标准)|调整前|旧标准|原标准")
 # A question after an earlier version or a comparison of versions.
-_ASKS_EARLIER = re.compile(r"原|旧|以前|之前|此前|过去|调整前|变化|相比|对比|比较|不同|区别|\d{4}\s*年?\s*版"
-                           r"|\bold\b|\bprevious|\bformer|\bbefore\b|\bcompar|\bchang|\bdiffer")
+_ASKS_EARLIER = re.compile(r"[原旧新](?:办法|规定|标准|政策|细则|版|[《“\"])|新旧|调整前|以前的标准|之前的标准|[之以]前已"
+                           r"|此前|相比|对比|有何不同|有什么不同|区别|变化|\d{4}\s*年?\s*版"
+                           r"|\bold\b|\bprevious|\bformer|\bcompar|\bchang|\bdiffer")
 
 
 def states_superseded(sentence: str) -> bool:
