@@ -490,7 +490,8 @@ def test_a_number_of_years_is_how_long_not_when():
     assert not supplies(AskedKind.DATE, "5年内取消其申报资格")
     assert supplies(AskedKind.DATE, "年内完成验收") and supplies(AskedKind.DATE, "自十八岁开始至今")
     assert supplies(AskedKind.DATE, "2024年内完成验收") and supplies(AskedKind.DATE, "唐末藩镇混战中瓦解")
-    for when in ("生存于上白垩纪早期，约9500万年前", "只在平日早上提供服务", "每月第二周的星期四下午举办"):
+    for when in ("生存于上白垩纪早期，约9500万年前", "只在平日早上提供服务", "每月第二周的星期四下午举办",
+                 "企业名称：闽江生物医药有限公司，入驻年份：2021。"):
         assert supplies(AskedKind.DATE, when), when
     for timeless in ("初审通过后拨付资金", "每人每月2500元"):
         assert not supplies(AskedKind.DATE, timeless), timeless
