@@ -63,6 +63,8 @@ def test_question_kind_and_attribute():
     assert asked(normalize_text("想投诉打哪个电话？")).kind is AskedKind.PHONE
     assert asked(normalize_text("审核要多长时间？")).kind is AskedKind.DURATION
     assert asked(normalize_text("能拿多少钱？")).kind is AskedKind.AMOUNT
+    # A price or fee asked for is an amount: a quote of a share or a scale does not give it.
+    assert asked(normalize_text("智算中心的算力服务收费标准是多少？")).kind is AskedKind.AMOUNT
     assert supplies(AskedKind.AMOUNT, "给予30万元奖励") and not supplies(AskedKind.AMOUNT, "给予奖励")
     assert supplies(AskedKind.DURATION, "20个工作日内完成审核")
     # 几点 asks a time of day, which a clock time supplies and a count does not.

@@ -74,7 +74,7 @@ _ASKS: list[tuple[AskedKind, re.Pattern[str]]] = [
     # loss shared when no guarantor is involved").
     (AskedKind.DATE, re.compile(rf"什么时候|什么时间|时间段|何时|几时|哪一年|哪年|哪几个月|哪个月|{_FEW}月|{_FEW}号前|截止|日期"
                                 r"|^\W*when\b|\bby when\b|\bdeadline|\bdate\b")),
-    (AskedKind.AMOUNT, re.compile(r"多少钱|多少万|金额|资金多少|奖励多少|补贴多少|资助多少|补助多少|奖多少|补多少|拿多少|领多少|多少奖励|多少补贴|多少资助|多少补助|how much|\bamount|\baward|\breward|\bsubsid|\bfunding")),
+    (AskedKind.AMOUNT, re.compile(r"多少钱|(?:收费|费用|价格|价钱|售价|票价|租金|房租|单价)(?:标准)?(?:是|为|大概|大约|一般)?多少|多少万|金额|资金多少|奖励多少|补贴多少|资助多少|补助多少|奖多少|补多少|拿多少|领多少|多少奖励|多少补贴|多少资助|多少补助|how much|\bamount|\baward|\breward|\bsubsid|\bfunding")),
     (AskedKind.COUNT, re.compile(rf"(多少|{_FEW})({_MEASURE}|平方米)|how many")),
     (AskedKind.NUMBER, re.compile(rf"多少|{_FEW}")),
 ]
