@@ -567,14 +567,16 @@ def _missing(result: SearchResult, chosen: list[_Candidate], wanted: Asked) -> s
     - A quote leaving the specifics to a later rule (具体办法另行制定): the documents do not say them yet.
     """
     said = " ".join(normalize_text(c.text) for c in chosen)
+    quoted = " ".join(normalize_text(f"{c.passage.title} {c.passage.section} {c.text}") for c in chosen)
+    # The quoted passages' whole text, read only for a question after a value.
+    passages = " ".join(normalize_text(f"{c.passage.title} {c.passage.section} {c.passage.text}")
+                        for c in chosen) if wanted.wants_value else ""
     if wanted.wants_value:
         # Names are looked for in the quoted passages too: one the keyword index holds only inside a
-        # longer word is still there.
-        passages = " ".join(normalize_text(f"{c.passage.title} {c.passage.section} {c.passage.text}") for c in chosen)
-        # A class is looked for in the quoted sentences (with their headings): a passage packs several
-        # enumerations (CMMI五级、四级、三级 beside ITSS一级、二级), and the quoted one is what answers.
-        quoted_here = " ".join(normalize_text(f"{c.passage.title} {c.passage.section} {c.text}") for c in chosen)
-        not_named = next((n for n in result.unheard if n not in passages), "") or unlisted_label(result.normalized, quoted_here)
+        # longer word is still there. A class is looked for in the quoted sentences (with their
+        # headings): a passage packs several enumerations (CMMI五级、四级、三级 beside ITSS一级、二级), and
+        # the quoted one is what answers.
+        not_named = next((n for n in result.unheard if n not in passages), "") or unlisted_label(result.normalized, quoted)
         if not_named:
             return f"“{not_named}”"
     # A figure asked of 博士后 where the documents only speak of 博士: the figure quoted belongs to
@@ -586,14 +588,13 @@ def _missing(result: SearchResult, chosen: list[_Candidate], wanted: Asked) -> s
     if other_kind:
         return f"“{other_kind}”"
     if wanted.wants_value and wanted.attribute in result.pieced and not wanted.names_its_kind \
-            and not _pieces_quoted(wanted.attribute, chosen):
+            and not _leading_piece_in(wanted.attribute, passages):
         return f"“{wanted.attribute}”"
     if wanted.wants_value and wanted.attribute in result.unknown and not wanted.names_its_kind:
         # "哪些河道" is answered by naming members of the category (元峰河、安里河), which share
         # the category's first character.
         if not (wanted.category and wanted.attribute[0] in said):
             return f"“{wanted.attribute}”"
-    quoted = " ".join(normalize_text(f"{c.passage.title} {c.passage.section} {c.text}") for c in chosen)
     period = wanted.numeric and not FULL_DATE.search(result.normalized)
     if wanted.years and not names_year(wanted.years, quoted, period=period):
         return "、".join(wanted.years) + "年的相关内容"
@@ -619,11 +620,10 @@ def _deferred(sentence: str) -> str:
     return match.group() if _SPECIFICS.search(sentence[: sentence.find(clause) + len(clause)]) else ""
 
 
-def _pieces_quoted(word: str, chosen: list[_Candidate]) -> bool:
+def _leading_piece_in(word: str, passages: str) -> bool:
     """True when the quoted passages hold the leading piece of a word the knowledge base has only in
     pieces: "身高1.83米，体重80公斤" tells a 身高体重, "人口为1.2万人" a 人口数量; a quote of 工业总产值
     holds no 利润 of 利润总额."""
-    passages = " ".join(normalize_text(f"{c.passage.title} {c.passage.section} {c.passage.text}") for c in chosen)
     return any(word[:cut] in passages for cut in range(2, len(word)))
 
 

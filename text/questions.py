@@ -124,7 +124,7 @@ _ATTRIBUTE_BEFORE = [
 ]
 # "常住人口有多少？", "利润总额多少亿元？": the thing counted, when a noun comes right before a closing 多少
 # (not a verb: "区里一共能奖多少" names no thing).
-_MEASURE_WORDS = frozenset("数量 总数 人数 总量 数目 规模 数额 金额".split())
+_MEASURE_WORDS = frozenset("数量 总数 人数 总量 数目 规模 金额".split())  # 数额 is a QUESTION_WORD
 _NOUN_BEFORE_HOW_MANY = re.compile(r"([\u4e00-\u9fff]{2,12}?)(?:有|共有|共|约)?多少(?:亿元|万元|亿美元|元|亿|万)?[?？]?$")
 # Words that say what is asked, not what about: they never count as a missing topic. The last line:
 # a cap, amount or target is a kind of figure, written 最高/不超过/力争 rather than named.
