@@ -21,8 +21,10 @@ from retrieval.meaning import Mapping
 from retrieval.schema import AnswerResult, Citation, RankedPassage, Refusal
 from retrieval.tunables import DEFAULT, AnswerWeights
 from text.figures import FIGURE, extract_sentence
-from text.normalize import match_key, normalize_text, passage_search_text, word_bounds
-from text.questions import EXPLICIT_DATE, FULL_DATE, Asked, AskedKind, asked, defined_term, defines, names_year, states_definition, supplies, unlisted_label
+from text.normalize import match_key, normalize_text, passage_search_text, terms, word_bounds
+from text.questions import (EXPLICIT_DATE, FULL_DATE, Asked, AskedKind, asked, asks_whether, defined_term,
+                            contact_owner, defines, member_phrases, names_year, stated_values, states_definition,
+                            supplies, unlisted_label)
 from text.sentences import sentence_spans
 from text.structure import Section, parse_sections
 from text.years import asks_earlier_version, context_years, labels_year, states_superseded
@@ -601,12 +603,90 @@ def _missing(result: SearchResult, chosen: list[_Candidate], wanted: Asked) -> s
     unnamed = [y for y in wanted.document_years if y not in quoted]
     if unnamed:
         return "、".join(unnamed) + "年的相关内容"
-    if wanted.checked and not any(supplies(wanted.kind, normalize_text(c.text), wanted.unit) for c in chosen):
+    own = stated_values(wanted.kind, result.normalized)
+    if wanted.checked and not any(supplies(wanted.kind, _without(normalize_text(c.text), own), wanted.unit)
+                                  for c in chosen):
         return f"所问的{wanted.kind.label}"
+    party = _other_party(result, chosen, wanted)
+    if party:
+        return f"“{party}”的{wanted.kind.label}"
+    members = _members_unnamed(result.normalized, wanted.attribute, said)
+    if members:
+        return f"具体是哪些{members}"
+    apart = _said_apart(result, chosen)
+    if apart:
+        return "“{}”与“{}”的关系".format(*apart)
     deferred = _deferred(chosen[0].text)
     if deferred:
         return f"具体规定（文件写明{deferred}）"
     return ""
+
+
+def _without(text: str, words: frozenset[str]) -> str:
+    for word in sorted(words, key=len, reverse=True):
+        text = text.replace(word, " ")
+    return text
+
+
+def _sentences_in_context(chosen: list[_Candidate]) -> list[tuple[str, str]]:
+    """Each quoted sentence normalised, alone and led by the title and section it stands under
+    (back-to-back sentences were merged into one quote: they are read one by one again)."""
+    read = []
+    for c in chosen:
+        context = f"{c.passage.title} {c.passage.section}"
+        for start, end in sentence_spans(c.text):
+            sentence = normalize_text(c.text[start:end])
+            read.append((sentence, normalize_text(context) + " " + sentence))
+    return read
+
+
+def _heaviest(result: SearchResult, words: list[str], count: int) -> list[str]:
+    """The ``count`` heaviest of ``words`` with two or more characters, by the question's term weights
+    (the earlier first among equals)."""
+    unique = dict.fromkeys(w for w in words if len(w) >= 2)
+    return sorted(unique, key=lambda w: -result.term_weights.get(w, 0.0))[:count]
+
+
+def _other_party(result: SearchResult, chosen: list[_Candidate], wanted: Asked) -> str:
+    """For a phone number, address or office hours of someone the question names ("企业服务中心8号税务窗口的
+    咨询电话"): that owner when no quoted sentence giving one names both its head (窗口) and its heaviest
+    word. A number of the service centre is no number of its tax window."""
+    owner = contact_owner(result.normalized, wanted.kind)
+    words = [w for w in terms(owner, normalized=True) if len(w) >= 2] if owner else []
+    if not words:
+        return ""
+    needed = {words[-1], *_heaviest(result, words, 1)}
+    giving = [in_context for sentence, in_context in _sentences_in_context(chosen) if supplies(wanted.kind, sentence)]
+    if not giving or any(all(found_whole(w, text, result.alternatives) for w in needed) for text in giving):
+        return ""
+    return owner
+
+
+def _members_unnamed(question: str, category: str, said: str) -> str:
+    """When a question asks which members of a category ("合作银行是哪几家") and the quote names the
+    category only as the question does, the question's name for it: the quote speaks of the 合作银行 as a
+    whole and names none of them."""
+    phrases = member_phrases(question, category) if category else frozenset()
+    if phrases and category in said and category not in _without(said, phrases):
+        return max(phrases, key=len)
+    return ""
+
+
+def _said_apart(result: SearchResult, chosen: list[_Candidate]) -> tuple[str, str] | None:
+    """For a question after whether something holds ("购房补贴需要交个人所得税吗？"), its two heaviest
+    words when the quote holds both but no sentence holds them together: one sentence speaks of the
+    购房补贴, another of 个人所得税, and neither says whether the one is subject to the other."""
+    if not (result.chinese and asks_whether(result.normalized)):
+        return None
+    pair = _heaviest(result, result.query_terms, 2)
+    if len(pair) < 2:
+        return None
+    pair.sort(key=result.normalized.find)  # as the question says them
+    read = [in_context for _, in_context in _sentences_in_context(chosen)]
+    holds = [[found_whole(word, text, result.alternatives) for text in read] for word in pair]
+    if not all(any(found) for found in holds) or any(a and b for a, b in zip(*holds)):
+        return None
+    return pair[0], pair[1]
 
 
 def _deferred(sentence: str) -> str:

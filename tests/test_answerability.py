@@ -517,3 +517,90 @@ def test_an_attribute_held_only_in_pieces_elsewhere_is_missing_from_the_quote(as
     # 利润 and 总额 are in two other documents, 利润总额 in none: a figure of CMMI awards is no 利润总额.
     answer = ask_patents("通过CMMI评估的软件企业利润总额多少万元？")
     assert answer.refused and "利润总额" in answer.answer
+
+
+# Loans and a service centre: the topics of every question below are here, some asked details are not.
+GUIDE = """# 青枫湾高新区科技金融和企业服务指引
+
+## 一、“高新贷”
+
+第一条 “高新贷”由合作银行向区内科技型企业发放，单户企业贷款额度最高1000万元。
+
+第二条 合作银行按照不低于风险补偿资金存入额10倍的比例发放贷款。
+
+## 二、人才支持
+
+第三条 A类人才首次在高新区购房的，给予购房补贴100万元，分5年发放。
+
+第四条 申请人才认定应当提供个人所得税纳税记录等证明材料。
+
+## 三、企业服务中心
+
+企业服务中心位于科创大道88号，工作日上午9:00—12:00、下午14:00—17:30办公。
+
+企业服务中心综合咨询电话：0592-88261000。
+
+8号窗口：税务窗口，负责发票申领、税务登记等业务。
+
+中心地下停车场可免费停车2小时，超过2小时的按照停车场公示标准收费。
+"""
+
+
+@pytest.fixture(scope="module")
+def guide_kb(tmp_path_factory):
+    data = tmp_path_factory.mktemp("guide")
+    docs = data / "docs"
+    docs.mkdir()
+    (docs / "guide.md").write_text(GUIDE, encoding="utf-8")
+    with knowledge_base_in(data, docs, "guide"):
+        yield data
+
+
+@pytest.fixture
+def ask_guide(guide_kb, monkeypatch):
+    return _asker(guide_kb, "guide", monkeypatch)
+
+
+def test_question_readers_for_members_owners_stated_values_and_whether():
+    from text.questions import asks_whether, contact_owner, member_phrases, stated_values
+
+    q = normalize_text("第一批“高新贷”合作银行是哪几家？")
+    assert member_phrases(q, asked(q).attribute) == {"合作银行"}
+    # A counted category asks for the members it counts; a bare one has no name of its own.
+    assert not member_phrases(normalize_text("四大主导产业是哪些？"), "主导产业")
+    assert not member_phrases(normalize_text("哪些银行可以办理？"), "银行")
+    q = normalize_text("高新区人才安居公司的办公地址和联系电话是什么？")
+    assert contact_owner(q, asked(q).kind) == "高新区人才安居公司"
+    q = normalize_text("我想周六去办营业执照，服务中心开门吗，几点到几点？")
+    assert contact_owner(q, asked(q).kind) == ""  # no "X的" names whose hours
+    assert stated_values(AskedKind.AMOUNT, normalize_text("超过免费时长后每小时收费多少？")) == {"免费"}
+    assert not stated_values(AskedKind.PERCENT, normalize_text("什么样的企业贴息比例可以提高到60%？"))
+    assert asks_whether(normalize_text("购房补贴需要交个人所得税吗？"))
+    assert not asks_whether(normalize_text("购房补贴分几年发放？"))
+
+
+def test_members_of_a_category_the_quote_names_only_as_a_whole_are_missing(ask_guide):
+    answer = ask_guide("“高新贷”的合作银行具体是哪几家？")
+    assert answer.refused and "具体是哪些合作银行" in answer.answer
+    assert "1000万元" in ask_guide("“高新贷”单户企业贷款额度最高多少？").answer
+
+
+def test_a_contact_detail_of_another_office_is_no_answer(ask_guide):
+    window = ask_guide("企业服务中心8号税务窗口的咨询电话是多少？")
+    assert window.refused and "“企业服务中心8号税务窗口”的联系电话" in window.answer
+    centre = ask_guide("企业服务中心的咨询电话是多少？")
+    assert not centre.refused and "0592-88261000" in centre.answer
+
+
+def test_a_value_the_question_states_itself_answers_nothing(ask_guide):
+    fee = ask_guide("地下停车场超过免费时长后每小时收费多少？")
+    assert fee.refused and "金额" in fee.answer
+    assert "2小时" in ask_guide("地下停车场可以免费停多长时间？").answer
+
+
+def test_whether_a_thing_is_subject_to_a_rule_needs_one_sentence_saying_both(ask_guide):
+    # 购房补贴 and 个人所得税 are both quoted, in sentences that never speak of each other.
+    tax = ask_guide("A类人才的购房补贴需要交个人所得税吗？")
+    assert tax.refused and "“购房" in tax.answer and "个人所得税”的关系" in tax.answer
+    paid = ask_guide("A类人才首次购房能拿购房补贴吗？")
+    assert not paid.refused and "100万元" in paid.answer

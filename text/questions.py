@@ -51,6 +51,12 @@ class AskedKind(Enum):
         """A kind answered by a date (哪天 a day of it, 何时 any time)."""
         return self in (AskedKind.DAY, AskedKind.DATE)
 
+    @property
+    def of_one_party(self) -> bool:
+        """A kind that belongs to one office or company: the phone number, address or office hours of
+        one are no answer about another, however close their topics."""
+        return self in (AskedKind.PHONE, AskedKind.ADDRESS, AskedKind.HOURS)
+
 
 _NUM = r"[\d*.０-９一二两三四五六七八九十百千万]"
 # Measure words that name what a 多少/几 question counts.
@@ -314,6 +320,65 @@ def states_definition(term: str, normalized_text: str) -> bool:
     it: "本办法所称新型研发机构,是指…" / "新型研发机构是指…"."""
     escaped = re.escape(term)
     return bool(re.search(rf"所称[“\"]?{escaped}|{escaped}[”\"]?[,，]?(?:是指|系指|指的是)", normalized_text))
+
+
+# "X的咨询电话", "X的办公地址和联系电话": X is whose the contact detail is. Up to 4 characters may say which
+# one (咨询, 办公) between 的 and the kind.
+_OWNER = re.compile(r"([^的，,。；;？?！!、和与及或“”\"\s]{2,24})的[\u4e00-\u9fff]{0,4}$")
+
+
+def contact_owner(normalized_question: str, kind: AskedKind) -> str:
+    """Whose phone number, address or office hours a question asks for ("企业服务中心8号税务窗口" of
+    "企业服务中心8号税务窗口的咨询电话是多少？"); "" when it names no owner with 的, or asks another kind."""
+    if not kind.of_one_party:
+        return ""
+    # The first contact kind named: "…的办公地址和联系电话" names its owner before the address.
+    starts = [m.start() for k, pattern in _ASKS if k.of_one_party for m in [pattern.search(normalized_question)] if m]
+    owner = _OWNER.search(normalized_question[: min(starts)]) if starts else None
+    return owner.group(1) if owner else ""
+
+
+# A question after whether something holds ("…需要交个人所得税吗？", "能否按照外商投资企业享受…").
+_WHETHER = re.compile(r"吗[?？]?$|是否|能否|可否|能不能|可不可以|要不要|需不需要|会不会|是不是|有没有|用不用")
+
+
+def asks_whether(normalized_question: str) -> bool:
+    """True when a Chinese question asks whether something holds: its answer is a sentence that speaks
+    of the thing and of what is said to hold for it together."""
+    return bool(_WHETHER.search(normalized_question))
+
+
+# "合作银行是哪几家", "哪几家合作银行": the answer names members of the category.
+_MEMBERS_AFTER = r"(?:具体|分别|主要|都|一共|究竟|到底)?(?:是|有)(?:哪几|哪些)"
+_MEMBERS_BEFORE = r"(?:哪几|哪些)(?:家|个|所|类|种)?"
+# A modifier counting the members ("四大主导产业", "一家院士工作站", "第一所大学") asks for those members;
+# it is no name the documents give the category.
+_COUNTING = re.compile(r"[\d一二两三四五六七八九十百千几第首]")
+
+
+def member_phrases(normalized_question: str, category: str) -> frozenset[str]:
+    """How the question names a category whose members it asks for ("合作银行" of "合作银行是哪几家", with
+    modifier and head), or nothing when it asks no members of ``category`` or names it bare ("哪些银行").
+    A quote naming the category only so speaks of it as a whole, and names no member."""
+    escaped = re.escape(category)
+    if not category or not re.search(escaped + _MEMBERS_AFTER + "|" + _MEMBERS_BEFORE + escaped, normalized_question):
+        return frozenset()
+    words = terms(normalized_question, normalized=True)
+    return frozenset(
+        before + word for before, word in zip(words, words[1:])
+        if word == category and len(before) >= 2 and re.fullmatch(r"[\u4e00-\u9fff]+", before)
+        and not _COUNTING.search(before))
+
+
+def stated_values(kind: AskedKind, normalized_question: str) -> frozenset[str]:
+    """Words of the asked kind that the question states itself, without a number ("超过免费时长后每小时收费
+    多少" says 免费): a quote saying them again tells nothing new. A number the question states (提高到60%)
+    shows that it asks about something else than that kind, and is left to the kind check as it is."""
+    pattern = _SUPPLIES.get(kind)
+    if pattern is None:
+        return frozenset()
+    return frozenset(m.group() for m in pattern.finditer(normalized_question)
+                     if len(m.group()) >= 2 and not re.search(_NUM, m.group()))
 
 
 def asks_a_kind(text: str) -> bool:
