@@ -528,6 +528,8 @@ GUIDE = """# 青枫湾高新区科技金融和企业服务指引
 
 第二条 合作银行按照不低于风险补偿资金存入额10倍的比例发放贷款。
 
+“高新贷”业务受理邮箱：gxd@qfw.gov.cn。
+
 ## 二、人才支持
 
 第三条 A类人才首次在高新区购房的，给予购房补贴100万元，分5年发放。
@@ -604,3 +606,21 @@ def test_whether_a_thing_is_subject_to_a_rule_needs_one_sentence_saying_both(ask
     assert tax.refused and "“购房" in tax.answer and "个人所得税”的关系" in tax.answer
     paid = ask_guide("A类人才首次购房能拿购房补贴吗？")
     assert not paid.refused and "100万元" in paid.answer
+
+
+def test_an_email_address_or_points_asked_for_must_be_given():
+    assert asked(normalize_text("科技项目窗口的咨询电子邮箱是什么？")).kind is AskedKind.EMAIL
+    assert asked(normalize_text("申报系统的网址是多少？")).kind is AskedKind.WEBSITE
+    assert supplies(AskedKind.EMAIL, "受理邮箱：gxd@qfw.gov.cn") and not supplies(AskedKind.EMAIL, "电话：0592-88261000")
+    assert supplies(AskedKind.WEBSITE, "登录www.qfw.gov.cn申报") and not supplies(AskedKind.WEBSITE, "登录企服通申报")
+    # 几分 counts points: a weight of 30% gives none; 几分钟 asks minutes.
+    points = asked(normalize_text("每配备一名创业导师能加几分？"))
+    assert points.unit == "分" and not supplies(points.kind, "权重：30%", points.unit)
+    assert asked(normalize_text("排队要等几分钟？")).unit == ""
+
+
+def test_a_contact_kind_the_quote_lacks_is_refused_naming_it(ask_guide):
+    centre = ask_guide("企业服务中心的电子邮箱是什么？")
+    assert centre.refused and "电子邮箱" in centre.answer
+    loans = ask_guide("“高新贷”业务的受理邮箱是什么？")
+    assert not loans.refused and "gxd@qfw.gov.cn" in loans.answer

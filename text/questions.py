@@ -28,6 +28,8 @@ from text.normalize import dictionary_word, last_noun, normalize_text, terms
 class AskedKind(Enum):
     """The kind of answer a question wants; ``label`` is how a refusal names it."""
 
+    EMAIL = "电子邮箱"
+    WEBSITE = "网址"
     PHONE = "联系电话"
     PERSON = "人名"
     ADDRESS = "地址"
@@ -55,16 +57,21 @@ class AskedKind(Enum):
     def of_one_party(self) -> bool:
         """A kind that belongs to one office or company: the phone number, address or office hours of
         one are no answer about another, however close their topics."""
-        return self in (AskedKind.PHONE, AskedKind.ADDRESS, AskedKind.HOURS)
+        return self in (AskedKind.EMAIL, AskedKind.WEBSITE, AskedKind.PHONE, AskedKind.ADDRESS, AskedKind.HOURS)
 
 
 _NUM = r"[\d*.０-９一二两三四五六七八九十百千万]"
 # Measure words that name what a 多少/几 question counts.
-_MEASURE = "个|家|人|名|位|件|项|套|条|次|所|批|户|类|种|间|辆|亩"
+# 分 counts points (评分加几分), not minutes (几分钟) nor fractions (几分之一).
+_MEASURE = "个|家|人|名|位|件|项|套|条|次|所|批|户|类|种|间|辆|亩|分(?!钟|之)"
 # 几 asking how many or how long; 哪几 (哪几家, 哪几年) asks which.
 _FEW = "(?<![哪那这])几"
 # Question pattern -> kind, first match wins (more specific kinds first).
 _ASKS: list[tuple[AskedKind, re.Pattern[str]]] = [
+    # Before the phone: "联系方式" asks a phone number, "咨询邮箱" an e-mail address.
+    (AskedKind.EMAIL, re.compile(r"邮箱|电子邮件|电邮|邮件地址|e-?mail")),
+    # 网址 asks an address on the web; "在哪个网站申报" may be answered by the site's name.
+    (AskedKind.WEBSITE, re.compile(r"网址|网站地址|网页地址|链接地址|\burl\b|web address")),
     (AskedKind.PHONE, re.compile(r"电话|热线|联系方式|号码|\bphone|\bhotline|\btelephone")),
     (AskedKind.PERSON, re.compile(r"叫什么名字|名字叫|姓名|是谁|哪位|who\b")),
     # English "address" as a noun (the address of …), not the verb (how does the policy address …).
@@ -93,6 +100,8 @@ _MEASURED = re.compile(rf"(?:多少|{_FEW})({_MEASURE})")
 _CURRENCY = r"(万|亿|千|百)?(元|美元|欧元|英镑|日元|港元|港币|澳元|卢布|法郎|镑)"
 # What a sentence supplying each checked kind contains.
 _SUPPLIES: dict[AskedKind, re.Pattern[str]] = {
+    AskedKind.EMAIL: re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"),
+    AskedKind.WEBSITE: re.compile(r"https?://|www\.|[\w-]+\.(?:gov\.cn|com\.cn|org\.cn|com|cn|net|org)\b"),
     AskedKind.PHONE: re.compile(r"\d{5,}|\d{3,4}-\d{6,8}"),
     # An address is written with a number of a road, building, floor or room (科创路88号, 3楼301室);
     # not a document number (〔2023〕5号) or a metro line (3号线).
