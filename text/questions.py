@@ -133,7 +133,7 @@ _ATTRIBUTE_AFTER = [
     re.compile(r"有多少([\u4e00-\u9fff]{2,6})"),
 ]
 _ATTRIBUTE_BEFORE = [
-    re.compile(r"([\u4e00-\u9fffA-Za-z]{2,12})(?:一共|总共|大概|大约|具体|现在|目前)?"
+    re.compile(r"([\u4e00-\u9fffA-Za-z]{2,12}?)(?:一共|总共|大概|大约|具体|现在|目前|分别|各自|各)?"
                r"(?:是多少|为多少|是几|叫什么|是什么|是谁|在哪|是哪)"),
     re.compile(r"([\u4e00-\u9fff]{2,12})几(?:号|个|家|条|路)"),
 ]
