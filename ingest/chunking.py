@@ -28,7 +28,7 @@ _CLAUSE_END = re.compile(r"[，,、：:]")
 
 # Bump when structure parsing or chunking changes what chunks a file yields:
 # the manifest records it, and files chunked by another version are re-chunked.
-CHUNKER_VERSION = "7"  # 7: bold Markdown article labels read as headings (ingest.markdown)
+CHUNKER_VERSION = "8"  # 8: pipe tables without a delimiter row read as tables (ingest.tables); 7: bold labels
 
 
 @dataclass(frozen=True)

@@ -52,6 +52,8 @@ def table_lines(rows: Iterable[Iterable]) -> list[str]:
 _PIPE_ROW = re.compile(r"^\s*\|?.*\|.*$")
 _PIPE_DELIMITER = re.compile(r"^\s*\|?\s*:?-+:?\s*(?:\|\s*:?-+:?\s*)*\|?\s*$")
 _UNESCAPED_PIPE = re.compile(r"(?<!\\)\|")
+# Plain-text reports draw tables with pipes but no delimiter row: rows fenced by pipes at both ends.
+_FENCED_ROW = re.compile(r"^\s*\|.*\|\s*$")
 
 
 def _pipe_cells(line: str) -> list[str]:
@@ -70,7 +72,9 @@ def markdown_tables(text: str) -> str:
     The same treatment as Word, HTML and spreadsheet tables (:func:`_table_lines`): the delimiter
     row is dropped, and "| 1 | 国内发明专利授权 | 每件8000元 |" under "| 序号 | 资助事项 | 标准 |"
     becomes "序号：1，资助事项：国内发明专利授权，标准：每件8000元。". Lines that are not part of a
-    table (a header row followed by a delimiter row with as many cells) are left as they are.
+    table (a header row followed by a delimiter row with as many cells) are left as they are. Plain
+    text often leaves the delimiter row out: two or more rows fenced by pipes at both ends, with as
+    many cells, are a table whose first row is the header.
     """
     lines = text.split("\n")
     out: list[str] = []
@@ -86,6 +90,25 @@ def markdown_tables(text: str) -> str:
                 i += 1
             out += table_lines(rows)
             continue
+        fenced = _fenced_rows(lines, i)
+        if fenced:
+            out += table_lines(fenced)
+            i += len(fenced)
+            continue
         out.append(line)
         i += 1
     return "\n".join(out)
+
+
+def _fenced_rows(lines: list[str], start: int) -> list[list[str]]:
+    """The rows of a table without a delimiter row starting at ``start`` (a header and at least one
+    body row, fenced by pipes, with as many cells), or [] when none starts there."""
+    rows: list[list[str]] = []
+    for line in lines[start:]:
+        if not _FENCED_ROW.match(line) or _PIPE_DELIMITER.match(line):
+            break
+        cells = _pipe_cells(line)
+        if len(cells) < 2 or (rows and len(cells) != len(rows[0])):
+            break
+        rows.append(cells)
+    return rows if len(rows) >= 2 else []

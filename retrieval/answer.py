@@ -20,7 +20,7 @@ from retrieval.hybrid import Passage, SearchResult, coverage, found_whole
 from retrieval.meaning import Mapping
 from retrieval.schema import AnswerResult, Citation, RankedPassage, Refusal
 from retrieval.tunables import DEFAULT, AnswerWeights
-from text.figures import FIGURE, extract_sentence
+from text.figures import FIGURE, extract_sentence, table_row_cells
 from text.normalize import match_key, normalize_text, passage_search_text, terms, word_bounds
 from text.questions import (EXPLICIT_DATE, FULL_DATE, Asked, AskedKind, asked, asks_whether, defined_term,
                             contact_owner, defines, member_phrases, names_year, stated_values, states_definition,
@@ -184,6 +184,9 @@ def _score_sentences(result: SearchResult, w: AnswerWeights = DEFAULT.answer) ->
             if _NEW_PARAGRAPH.search(p.text[max(0, s - 2):s]) and not _ANSWERS.match(norm):
                 asked_before = ""
             context_here = context + _item_headings(inner, e - 1, p.text) + asked_before
+            caption = _table_caption(p.text, s)
+            if caption is not None:
+                context_here += " " + normalize_text(p.text[caption[0] : caption[1]])
             context_here += _short_forms_used(result, p, norm)
             # Words in the title or heading hold for every sentence under it: the
             # sentence that answers often says 它/其 instead of the subject.
@@ -213,6 +216,41 @@ def _score_sentences(result: SearchResult, w: AnswerWeights = DEFAULT.answer) ->
             candidates.append(_Candidate(p, s, e, score, own))
     candidates.sort(key=lambda c: -c.score)
     return candidates
+
+
+# A table's caption ("表1 临床试验分阶段补助标准（单位：万元）"): it names what the rows under it are of, and
+# often their unit. (A sentence announcing a table, "按照下表标准给予奖励。", is prose scored on its own; as a
+# heading of every row it outweighed a worked example after the table, measured on qiwu.)
+_CAPTION = re.compile(r"^\s*附?表\s*[\d一二三四五六七八九十]+")
+_CAPTION_CHARS = 60
+_UNIT_NOTE = re.compile(r"单位\s*[：:]\s*([^）)，,。；\s]{1,4})")
+# A cell holding a bare number ("III期临床：800"): the caption's unit is its unit.
+_BARE_CELL = re.compile(r"([：:]\s*)(\d+(?:\.\d+)?)(?=\s*(?:[，,。；;]|$))")
+
+
+def _table_caption(text: str, start: int) -> tuple[int, int] | None:
+    """The span of the caption heading the table whose row line starts at ``start`` (None when the
+    sentence there is no row, or no caption heads its table): the first line above the row lines."""
+    line_end = text.find("\n", start)
+    if table_row_cells(text[start : line_end if line_end >= 0 else len(text)].strip()) is None:
+        return None
+    end = text.rfind("\n", 0, start)
+    while end > 0:
+        begin = text.rfind("\n", 0, end) + 1
+        line = text[begin:end].strip()
+        if line and table_row_cells(line) is None:
+            return (begin, end) if len(line) <= _CAPTION_CHARS and _CAPTION.search(line) else None
+        end = begin - 1
+    return None
+
+
+def _with_table_unit(c: _Candidate) -> str:
+    """A quoted row line normalised, its bare-number cells given the unit its table's caption states
+    ("（单位：万元）"): "III期临床：800" under it gives an amount, 800万元."""
+    text = normalize_text(c.text)
+    caption = _table_caption(c.passage.text, c.start)
+    unit = _UNIT_NOTE.search(normalize_text(c.passage.text[caption[0] : caption[1]])) if caption else None
+    return _BARE_CELL.sub(lambda m: m.group(1) + m.group(2) + unit.group(1), text) if unit else text
 
 
 def _short_forms_used(result: SearchResult, passage: Passage, normalized_sentence: str) -> str:
@@ -259,7 +297,8 @@ def _select(candidates: list[_Candidate], result: SearchResult, w: AnswerWeights
     # runner-up: a runner-up further down the same passage would otherwise skip its second half.
     chosen = [best] + (_rest_of_sentence(best, candidates, w) if _announced_item(best.text) else [])
     same_passage = [c for c in candidates if c.passage is best.passage]
-    for context in (_item_opening(best, same_passage), _list_lead_in(best, same_passage, w)):
+    for context in (_item_opening(best, same_passage), _list_lead_in(best, same_passage, w),
+                    _caption_of(best, same_passage)):
         if context is not None:
             chosen.append(context)
     if best.end - best.start <= w.short_sentence and not FIGURE.search(best.text):
@@ -342,6 +381,15 @@ def _announces(wanted: Asked, normalized_sentence: str) -> bool:
     for 哪些材料): its members are the answer."""
     return (wanted.category and bool(wanted.attribute) and wanted.attribute in normalized_sentence
             and bool(_LEAD_IN.search(normalized_sentence)))
+
+
+def _caption_of(best: _Candidate, same_passage: list[_Candidate]) -> _Candidate | None:
+    """The caption of the table ``best`` is a row of: a row quoted alone does not say what its numbers
+    are of, nor in what unit ("表1 临床试验分阶段补助标准（单位：万元）")."""
+    caption = _table_caption(best.passage.text, best.start)
+    if caption is None:
+        return None
+    return next((c for c in same_passage if c.start <= caption[0] < c.end or caption[0] <= c.start < caption[1]), None)
 
 
 def _item_opening(best: _Candidate, same_passage: list[_Candidate]) -> _Candidate | None:
@@ -604,7 +652,7 @@ def _missing(result: SearchResult, chosen: list[_Candidate], wanted: Asked) -> s
     if unnamed:
         return "、".join(unnamed) + "年的相关内容"
     own = stated_values(wanted.kind, result.normalized)
-    if wanted.checked and not any(supplies(wanted.kind, _without(normalize_text(c.text), own), wanted.unit)
+    if wanted.checked and not any(supplies(wanted.kind, _without(_with_table_unit(c), own), wanted.unit)
                                   for c in chosen):
         return f"所问的{wanted.kind.label}"
     party = _other_party(result, chosen, wanted)

@@ -536,7 +536,18 @@ GUIDE = """# 青枫湾高新区科技金融和企业服务指引
 
 第四条 申请人才认定应当提供个人所得税纳税记录等证明材料。
 
-## 三、企业服务中心
+## 三、临床试验补助
+
+对完成相应阶段临床试验的创新药，按照该阶段实际研发投入的40%给予补助，补助标准上限见表1。
+
+表1 临床试验分阶段补助标准（单位：万元）
+
+| 药品类别 | I期临床 | II期临床 | III期临床 |
+| --- | --- | --- | --- |
+| 1类创新药 | 300 | 500 | 800 |
+| 2类改良型新药 | 100 | 200 | 300 |
+
+## 四、企业服务中心
 
 企业服务中心位于科创大道88号，工作日上午9:00—12:00、下午14:00—17:30办公。
 
@@ -624,3 +635,18 @@ def test_a_contact_kind_the_quote_lacks_is_refused_naming_it(ask_guide):
     assert centre.refused and "电子邮箱" in centre.answer
     loans = ask_guide("“高新贷”业务的受理邮箱是什么？")
     assert not loans.refused and "gxd@qfw.gov.cn" in loans.answer
+
+
+def test_a_table_row_is_read_with_its_caption_and_the_unit_it_states(ask_guide):
+    # The row alone says "III期临床：800"; the caption above the table says what of, and in 万元.
+    answer = ask_guide("1类创新药III期临床补助上限是多少万元？")
+    assert not answer.refused and "III期临床：800" in answer.answer
+    assert "表1 临床试验分阶段补助标准（单位：万元）" in answer.answer
+
+
+def test_a_sentence_led_by_a_year_is_about_that_year():
+    from text.years import labels_year
+
+    assert labels_year("2024年上半年，全区实现地区生产总值383.2亿元。", ["2024"])
+    assert labels_year("2024年上半年对应情况：城镇新增就业1.21万人。", ["2024"])
+    assert not labels_year("新建学校满足2022年入学需求，新增学位3200个。", ["2022"])

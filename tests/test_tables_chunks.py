@@ -70,6 +70,18 @@ def test_pipe_tables_in_txt_files_too_and_without_outer_pipes(tmp_path):
                      "租赁年度：第二年，先进制造业项目：50%。", "以上标准自2024年起执行。"]
 
 
+def test_a_pipe_table_drawn_without_a_delimiter_row_is_a_table(tmp_path):
+    # Plain-text reports fence their rows with pipes and leave the |---| row out.
+    path = tmp_path / "report.txt"
+    path.write_text("主要指标如下：\n| 指标 | 2024年上半年 | 2025年上半年 |\n| 地区生产总值（亿元） | 383.2 | 412.6 |\n"
+                    "| 税收收入（亿元） | ** | 26.4 |\n下半年继续努力。\n", encoding="utf-8")
+    assert load_text(path).text.splitlines() == [
+        "主要指标如下：", "指标：地区生产总值（亿元），2024年上半年：383.2，2025年上半年：412.6。",
+        "指标：税收收入（亿元），2024年上半年：**，2025年上半年：26.4。", "下半年继续努力。"]
+    # One fenced line alone is no table.
+    assert markdown_tables("| 注意 | 以上数据为初步统计 |\n正文。") == "| 注意 | 以上数据为初步统计 |\n正文。"
+
+
 def test_text_with_pipes_that_is_no_table_is_kept():
     text = "命令 a | b 把输出交给 b。\n下一行 | 也不是表格\n正文。"
     assert markdown_tables(text) == text

@@ -14,9 +14,13 @@ def context_years(title: str, section: str) -> list[str]:
 
 
 def labels_year(text: str, years: list[str] | tuple[str, ...]) -> bool:
-    """True when ``text`` holds a table cell labelled with one of ``years`` ("2023年上半年：451.9"):
-    a table with a column per period is about each of them, whatever its section says."""
-    return any(re.search(re.escape(y) + r"年[^，。；：:\s]{0,6}[：:]", text) for y in years)
+    """True when ``text`` holds a table cell labelled with one of ``years`` ("2023年上半年：451.9"), or a
+    sentence led by one ("2024年上半年，全区实现地区生产总值383.2亿元"): a table with a column per period,
+    and a report's sentence recalling last year's figures, are about that year whatever their section
+    says. A year inside a sentence ("满足2022年入学需求") is a mere mention."""
+    return any(re.search(re.escape(y) + r"年[^，。；：:\s]{0,8}[：:]", text)
+               or re.search(r"(?:^|[。；;！!？?\n])\s*" + re.escape(y) + r"年[^，。；：:\s]{0,6}[，,]", text)
+               for y in years)
 
 
 # A sentence giving the standard a document replaces: "原《…办法（2024年版）》规定的租房补贴标准为…",
