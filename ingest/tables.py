@@ -104,9 +104,11 @@ def _fenced_rows(lines: list[str], start: int) -> list[list[str]]:
     """The rows of a table without a delimiter row starting at ``start`` (a header and at least one
     body row, fenced by pipes, with as many cells), or [] when none starts there."""
     rows: list[list[str]] = []
-    for line in lines[start:]:
+    for at, line in enumerate(lines[start:], start):
         if not _FENCED_ROW.match(line) or _PIPE_DELIMITER.match(line):
             break
+        if at + 1 < len(lines) and _PIPE_DELIMITER.match(lines[at + 1]):
+            break  # the header of a Markdown table; a fenced title row above it is left as it is
         cells = _pipe_cells(line)
         if len(cells) < 2 or (rows and len(cells) != len(rows[0])):
             break

@@ -27,7 +27,7 @@ from text.questions import (EXPLICIT_DATE, FULL_DATE, Asked, AskedKind, asked, a
                             supplies, unlisted_label)
 from text.sentences import sentence_spans
 from text.structure import Section, parse_sections
-from text.years import asks_earlier_version, context_years, labels_year, states_superseded
+from text.years import asks_earlier_version, context_years, labels_year, recalls_year, states_superseded
 
 REFUSAL = "资料中没有找到与该问题相关的内容，无法据此回答。请换一种问法，或确认问题是否在已收录文件的范围内。"
 REFUSAL_EN = "The documents contain nothing relevant to this question, so it cannot be answered from them."
@@ -130,7 +130,7 @@ def _year_agreement(asked: list[str], passage: Passage, sentence: str, w: Answer
         return w.year_match
     years_here = context_years(passage.title, passage.section)
     if years_here:
-        if any(y in years_here for y in asked):
+        if any(y in years_here for y in asked) or recalls_year(sentence, years_here, asked):
             return w.year_match
         return 0.0 if names_year(tuple(asked), sentence) else w.year_conflict
     return w.year_match if names_year(tuple(asked), sentence) else 0.0
@@ -221,36 +221,55 @@ def _score_sentences(result: SearchResult, w: AnswerWeights = DEFAULT.answer) ->
 # A table's caption ("表1 临床试验分阶段补助标准（单位：万元）"): it names what the rows under it are of, and
 # often their unit. (A sentence announcing a table, "按照下表标准给予奖励。", is prose scored on its own; as a
 # heading of every row it outweighed a worked example after the table, measured on qiwu.)
-_CAPTION = re.compile(r"^\s*附?表\s*[\d一二三四五六七八九十]+")
+_CAPTION = re.compile(r"^\s*附?表\s*(?:\d+|[一二三四五六七八九十]+(?=[\s：:、.．]))")  # not 表二十强企业名单
 _CAPTION_CHARS = 60
-_UNIT_NOTE = re.compile(r"单位\s*[：:]\s*([^）)，,。；\s]{1,4})")
-# A cell holding a bare number ("III期临床：800"): the caption's unit is its unit.
-_BARE_CELL = re.compile(r"([：:]\s*)(\d+(?:\.\d+)?)(?=\s*(?:[，,。；;]|$))")
+_UNIT_NOTE = re.compile(r"单位\s*[：:]\s*(?:人民币)?((?:万|亿|千|百)?(?:元|美元)|%|人|家|个|件|项|户|平方米|亩|天|个月|年)")
+_BARE_NUMBER = re.compile(r"\s*\d+(?:\.\d+)?\s*")
+# Columns whose numbers are no quantity in the table's unit: an index, a year, a date.
+_NOT_IN_UNIT = re.compile(r"序号|编号|排名|名次|年份|年度|日期|时间|期限|[（(]")
 
 
 def _table_caption(text: str, start: int) -> tuple[int, int] | None:
     """The span of the caption heading the table whose row line starts at ``start`` (None when the
     sentence there is no row, or no caption heads its table): the first line above the row lines."""
     line_end = text.find("\n", start)
-    if table_row_cells(text[start : line_end if line_end >= 0 else len(text)].strip()) is None:
+    line = text[start : line_end if line_end >= 0 else len(text)].strip()
+    if _CAPTION.search(line) or table_row_cells(line) is None:
         return None
     end = text.rfind("\n", 0, start)
     while end > 0:
         begin = text.rfind("\n", 0, end) + 1
         line = text[begin:end].strip()
+        if line and _CAPTION.search(line):  # a caption may itself read as cells: "表1：补助标准，单位：万元"
+            return (begin, end) if len(line) <= _CAPTION_CHARS else None
         if line and table_row_cells(line) is None:
-            return (begin, end) if len(line) <= _CAPTION_CHARS and _CAPTION.search(line) else None
+            return None  # prose above the table: no caption
         end = begin - 1
     return None
 
 
 def _with_table_unit(c: _Candidate) -> str:
-    """A quoted row line normalised, its bare-number cells given the unit its table's caption states
-    ("（单位：万元）"): "III期临床：800" under it gives an amount, 800万元."""
-    text = normalize_text(c.text)
-    caption = _table_caption(c.passage.text, c.start)
-    unit = _UNIT_NOTE.search(normalize_text(c.passage.text[caption[0] : caption[1]])) if caption else None
-    return _BARE_CELL.sub(lambda m: m.group(1) + m.group(2) + unit.group(1), text) if unit else text
+    """A quote normalised for the kind check, line by line (a caption and its row may be merged into one
+    quote): a unit statement ("单位：万元") taken out, and in a row line the bare-number cells given the
+    unit its table's caption states: "III期临床：800" under "（单位：万元）" gives an amount, 800万元 (an
+    index or a year column does not)."""
+    lines = []
+    offset = c.start
+    for line in c.text.split("\n"):
+        lines.append(_row_in_unit(c.passage.text, offset, line))
+        offset += len(line) + 1
+    return " ".join(lines)
+
+
+def _row_in_unit(text: str, start: int, line: str) -> str:
+    """One line of :func:`_with_table_unit` (``start``: its offset in the passage ``text``)."""
+    caption = _table_caption(text, start) if line.strip() else None
+    unit = _UNIT_NOTE.search(normalize_text(text[caption[0] : caption[1]])) if caption else None
+    cells = table_row_cells(line.strip()) if unit else None
+    if cells:  # read on the line as written: normalising turns the cells' "，：" into ",:"
+        line = "，".join(f"{header}：{value}{unit.group(1)}" if _BARE_NUMBER.fullmatch(value) and not _NOT_IN_UNIT.search(header)
+                         else f"{header}：{value}" for header, value, _ in cells)
+    return _UNIT_NOTE.sub("", normalize_text(line))
 
 
 def _short_forms_used(result: SearchResult, passage: Passage, normalized_sentence: str) -> str:
@@ -615,6 +634,10 @@ def _missing(result: SearchResult, chosen: list[_Candidate], wanted: Asked) -> s
     - The asked year (a figure of it not told by a day of it), a year naming a document (2022年原办法),
       and for checked kinds (金额, 比例, 件数, 期限, 日期, 电话, 地址, 开放时间) a value of that kind.
     - A quote leaving the specifics to a later rule (具体办法另行制定): the documents do not say them yet.
+    - A value of the asked kind that the question states itself (免费) gives none; a contact detail whose
+      giving sentence does not name the office asked about (8号税务窗口) is another's; a category whose
+      members are asked, named only as the question names it (合作银行), names none; a whether-question
+      whose two heaviest words no quoted sentence says together (购房补贴 … 个人所得税) is not answered.
     """
     said = " ".join(normalize_text(c.text) for c in chosen)
     quoted = " ".join(normalize_text(f"{c.passage.title} {c.passage.section} {c.text}") for c in chosen)
@@ -646,7 +669,8 @@ def _missing(result: SearchResult, chosen: list[_Candidate], wanted: Asked) -> s
         if not (wanted.category and wanted.attribute[0] in said):
             return f"“{wanted.attribute}”"
     period = wanted.numeric and not FULL_DATE.search(result.normalized)
-    if wanted.years and not names_year(wanted.years, quoted, period=period):
+    if wanted.years and not names_year(wanted.years, quoted, period=period) and not any(
+            recalls_year(c.text, context_years(c.passage.title, c.passage.section), wanted.years) for c in chosen):
         return "、".join(wanted.years) + "年的相关内容"
     unnamed = [y for y in wanted.document_years if y not in quoted]
     if unnamed:
@@ -671,6 +695,7 @@ def _missing(result: SearchResult, chosen: list[_Candidate], wanted: Asked) -> s
 
 
 def _without(text: str, words: frozenset[str]) -> str:
+    """``text`` with every one of ``words`` blanked out, the longest first."""
     for word in sorted(words, key=len, reverse=True):
         text = text.replace(word, " ")
     return text
@@ -710,14 +735,19 @@ def _other_party(result: SearchResult, chosen: list[_Candidate], wanted: Asked) 
     return owner
 
 
+_LISTS_MEMBERS = re.compile(r"包括|分别为|分别是|、|名单")  # not "具备下列条件：", conditions
+
+
 def _members_unnamed(question: str, category: str, said: str) -> str:
     """When a question asks which members of a category ("合作银行是哪几家") and the quote names the
     category only as the question does, the question's name for it: the quote speaks of the 合作银行 as a
     whole and names none of them."""
     phrases = member_phrases(question, category) if category else frozenset()
-    if phrases and category in said and category not in _without(said, phrases):
-        return max(phrases, key=len)
-    return ""
+    if not phrases or category not in said or category in _without(said, phrases):
+        return ""
+    # "首批合作银行包括工行、建行和农商行": the clause after the category lists its members.
+    after = [clause for phrase in phrases for clause in re.findall(re.escape(phrase) + r"([^，,。；;]*)", said)]
+    return "" if any(_LISTS_MEMBERS.search(clause) for clause in after) else max(phrases, key=len)
 
 
 def _said_apart(result: SearchResult, chosen: list[_Candidate]) -> tuple[str, str] | None:
@@ -729,7 +759,7 @@ def _said_apart(result: SearchResult, chosen: list[_Candidate]) -> tuple[str, st
     pair = _heaviest(result, result.query_terms, 2)
     if len(pair) < 2:
         return None
-    pair.sort(key=result.normalized.find)  # as the question says them
+    pair.sort(key=lambda word: (word not in result.normalized, result.normalized.find(word)))  # as asked
     read = [in_context for _, in_context in _sentences_in_context(chosen)]
     holds = [[found_whole(word, text, result.alternatives) for text in read] for word in pair]
     if not all(any(found) for found in holds) or any(a and b for a, b in zip(*holds)):

@@ -46,7 +46,7 @@ from text.normalize import (
 )
 from text.questions import QUESTION_WORDS, asked, defined_term, states_definition
 from text.structure import short_forms
-from text.years import YEAR, context_years, labels_year
+from text.years import YEAR, context_years, labels_year, recalls_year
 
 log = logging.getLogger(__name__)
 
@@ -526,7 +526,8 @@ def year_conflict(title: str, section: str, text: str, years: list[str]) -> bool
     the year after). A mere mention of the year is not enough: a plan for 2023 speaks of "2022年入学需求"."""
     years_here = context_years(title, section)
     return (bool(years_here) and not any(y in years_here for y in years) and not labels_year(text, years)
-            and not any(f"{y}年底" in text or f"{y}年末" in text for y in years))
+            and not any(f"{y}年底" in text or f"{y}年末" in text for y in years)
+            and not recalls_year(text, years_here, years))
 
 
 def _passage(chunk: StoredChunk) -> Passage:

@@ -547,6 +547,12 @@ GUIDE = """# 青枫湾高新区科技金融和企业服务指引
 | 1类创新药 | 300 | 500 | 800 |
 | 2类改良型新药 | 100 | 200 | 300 |
 
+表2 孵化载体补助标准（单位：万元）
+
+| 序号 | 事项 | 说明 |
+| --- | --- | --- |
+| 1 | 孵化器认定补助 | 按实际投入核定 |
+
 ## 四、企业服务中心
 
 企业服务中心位于科创大道88号，工作日上午9:00—12:00、下午14:00—17:30办公。
@@ -556,6 +562,10 @@ GUIDE = """# 青枫湾高新区科技金融和企业服务指引
 8号窗口：税务窗口，负责发票申领、税务登记等业务。
 
 中心地下停车场可免费停车2小时，超过2小时的按照停车场公示标准收费。
+
+## 五、“科创贷”
+
+首批“科创贷”合作银行包括工行、建行和农商行。
 """
 
 
@@ -650,3 +660,51 @@ def test_a_sentence_led_by_a_year_is_about_that_year():
     assert labels_year("2024年上半年，全区实现地区生产总值383.2亿元。", ["2024"])
     assert labels_year("2024年上半年对应情况：城镇新增就业1.21万人。", ["2024"])
     assert not labels_year("新建学校满足2022年入学需求，新增学位3200个。", ["2022"])
+
+
+def test_a_report_recalls_the_year_before_its_own_as_last_year():
+    from retrieval.hybrid import year_conflict
+    from text.years import recalls_year
+
+    text = "上半年新设立经营主体4127户；去年同期新设立经营主体3675户。"
+    assert recalls_year(text, ["2025"], ["2024"]) and not recalls_year(text, ["2025"], ["2023"])
+    assert not year_conflict("2025年上半年工作总结", "（一）营商环境", text, ["2024"])
+    assert year_conflict("2025年上半年工作总结", "（一）营商环境", "上半年新设立经营主体4127户。", ["2024"])
+    # 上年度 in a rule is the year before an application, not before the document's.
+    assert not recalls_year("上年度研发费用超过1000万元的企业", ["2025"], ["2024"])
+
+
+def test_review_cases_read_as_they_are_meant():
+    from ingest.tables import markdown_tables
+    from text.questions import contact_owner
+    from text.years import labels_year
+
+    # An address runs up to the Chinese after it.
+    assert supplies(AskedKind.WEBSITE, normalize_text("请登录qfw.gov.cn进行申报"))
+    assert supplies(AskedKind.EMAIL, normalize_text("发送至hr@gxq.gov.cn邮箱"))
+    # Asking whether mail is accepted asks for no address; 几分钱 is money, not points.
+    assert asked(normalize_text("申请材料可以通过电子邮件提交吗？")).kind is AskedKind.OTHER
+    assert asked(normalize_text("充电服务费每度多少分钱？")).unit == ""
+    # A matter is no owner of a phone number; an office is, without the words asking for it.
+    for matter in ("申报过程中遇到问题的咨询电话是多少？", "这个补贴的咨询电话是多少？"):
+        q = normalize_text(matter)
+        assert contact_owner(q, asked(q).kind) == "", matter
+    q = normalize_text("我想问一下高新区管委会的电话是多少？")
+    assert contact_owner(q, asked(q).kind) == "高新区管委会"
+    # A fenced title row above a Markdown table's header is no table of its own.
+    table = "| 附表 | 2024 |\n| 项目 | 标准 |\n| --- | --- |\n| 博士 | 10万元 |"
+    assert markdown_tables(table) == "| 附表 | 2024 |\n项目：博士，标准：10万元。"
+    # A date or a start opening a sentence says when, not what year it is about.
+    assert not labels_year("2022年1月1日起，本办法施行。", ["2022"])
+    assert not labels_year("2023年以来，全区新增企业1200家。", ["2023"])
+
+
+def test_members_listed_without_the_category_word_are_named(ask_guide):
+    answer = ask_guide("“科创贷”的合作银行是哪几家？")
+    assert not answer.refused and "工行、建行和农商行" in answer.answer
+
+
+def test_an_index_column_is_no_amount_in_the_captions_unit(ask_guide):
+    # "序号：1" under "（单位：万元）" is no 1万元.
+    answer = ask_guide("孵化器认定补助多少万元？")
+    assert answer.refused and "金额" in answer.answer

@@ -62,13 +62,13 @@ class AskedKind(Enum):
 
 _NUM = r"[\d*.０-９一二两三四五六七八九十百千万]"
 # Measure words that name what a 多少/几 question counts.
-# 分 counts points (评分加几分), not minutes (几分钟) nor fractions (几分之一).
-_MEASURE = "个|家|人|名|位|件|项|套|条|次|所|批|户|类|种|间|辆|亩|分(?!钟|之)"
+# 分 counts points (评分加几分), not minutes (几分钟), fractions (几分之一), money (几分钱) or discounts (打几分折).
+_MEASURE = "个|家|人|名|位|件|项|套|条|次|所|批|户|类|种|间|辆|亩|分(?!钟|之|钱|折)"
 # 几 asking how many or how long; 哪几 (哪几家, 哪几年) asks which.
 _FEW = "(?<![哪那这])几"
 # Question pattern -> kind, first match wins (more specific kinds first).
 _ASKS: list[tuple[AskedKind, re.Pattern[str]]] = [
-    # Before the phone: "联系方式" asks a phone number, "咨询邮箱" an e-mail address.
+    # An e-mail or web address, before the phone (联系方式), unless the question asks whether (asked()).
     (AskedKind.EMAIL, re.compile(r"邮箱|电子邮件|电邮|邮件地址|e-?mail")),
     # 网址 asks an address on the web; "在哪个网站申报" may be answered by the site's name.
     (AskedKind.WEBSITE, re.compile(r"网址|网站地址|网页地址|链接地址|\burl\b|web address")),
@@ -100,8 +100,9 @@ _MEASURED = re.compile(rf"(?:多少|{_FEW})({_MEASURE})")
 _CURRENCY = r"(万|亿|千|百)?(元|美元|欧元|英镑|日元|港元|港币|澳元|卢布|法郎|镑)"
 # What a sentence supplying each checked kind contains.
 _SUPPLIES: dict[AskedKind, re.Pattern[str]] = {
-    AskedKind.EMAIL: re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"),
-    AskedKind.WEBSITE: re.compile(r"https?://|www\.|[\w-]+\.(?:gov\.cn|com\.cn|org\.cn|com|cn|net|org)\b"),
+    # ASCII only: \w would take the Chinese after an address ("登录qfw.gov.cn进行申报") for part of it.
+    AskedKind.EMAIL: re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+"),
+    AskedKind.WEBSITE: re.compile(r"https?://|www\.|[A-Za-z0-9-]+\.(?:gov\.cn|com\.cn|org\.cn|com|cn|net|org)(?![A-Za-z0-9-])"),
     AskedKind.PHONE: re.compile(r"\d{5,}|\d{3,4}-\d{6,8}"),
     # An address is written with a number of a road, building, floor or room (科创路88号, 3楼301室);
     # not a document number (〔2023〕5号) or a metro line (3号线).
@@ -200,6 +201,8 @@ def asked(normalized_question: str) -> Asked:
     """Read a normalised question (NFKC, Simplified, lower case) for the kind of answer and attribute.
     Cached: sentence scoring and the partial-refusal check both read the same question."""
     kind = next((k for k, pattern in _ASKS if pattern.search(normalized_question)), AskedKind.OTHER)
+    if kind in (AskedKind.EMAIL, AskedKind.WEBSITE) and asks_whether(normalized_question):
+        kind = AskedKind.OTHER  # "材料可以通过电子邮件提交吗？" asks whether, not for an address
     if _ASKS_CONDITIONS.search(normalized_question):
         kind = AskedKind.OTHER
     named = tuple(YEAR.findall(normalized_question))
@@ -334,17 +337,24 @@ def states_definition(term: str, normalized_text: str) -> bool:
 # "X的咨询电话", "X的办公地址和联系电话": X is whose the contact detail is. Up to 4 characters may say which
 # one (咨询, 办公) between 的 and the kind.
 _OWNER = re.compile(r"([^的，,。；;？?！!、和与及或“”\"\s]{2,24})的[\u4e00-\u9fff]{0,4}$")
+# What owns a phone number or an address: an office, a company, a building (企业服务中心8号税务窗口, 人才安居公司).
+_OWNER_HEAD = re.compile(r"(?:中心|窗口|公司|集团|局|办|办公室|处|科|部|委|委员会|管委会|协会|学会|站|所|院|校|馆|厅|室"
+                         r"|大厦|大楼|园|基地|平台|银行|机构|单位|政府|街道|社区|医院|学校|公寓|服务点|分行|支行)$")
+# Words asking, before the owner: "我想问一下高新区管委会的电话".
+_ASKING_LEAD = re.compile(r".*(?:请问|问一下|问下|咨询一下|想问|想知道|我们|我)")
 
 
 def contact_owner(normalized_question: str, kind: AskedKind) -> str:
     """Whose phone number, address or office hours a question asks for ("企业服务中心8号税务窗口" of
-    "企业服务中心8号税务窗口的咨询电话是多少？"); "" when it names no owner with 的, or asks another kind."""
+    "企业服务中心8号税务窗口的咨询电话是多少？"); "" when it names no office, company or building with 的
+    ("申报过程中遇到问题的咨询电话" names a matter, not an owner), or asks another kind."""
     if not kind.of_one_party:
         return ""
     # The first contact kind named: "…的办公地址和联系电话" names its owner before the address.
     starts = [m.start() for k, pattern in _ASKS if k.of_one_party for m in [pattern.search(normalized_question)] if m]
-    owner = _OWNER.search(normalized_question[: min(starts)]) if starts else None
-    return owner.group(1) if owner else ""
+    found = _OWNER.search(normalized_question[: min(starts)]) if starts else None
+    owner = _ASKING_LEAD.sub("", found.group(1)) if found else ""
+    return owner if len(owner) >= 2 and _OWNER_HEAD.search(owner) else ""
 
 
 # A question after whether something holds ("…需要交个人所得税吗？", "能否按照外商投资企业享受…").

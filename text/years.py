@@ -13,14 +13,30 @@ def context_years(title: str, section: str) -> list[str]:
     return YEAR.findall(section) or YEAR.findall(title)
 
 
+# After a year opening a sentence: a period of it and a comma ("2024年上半年，"); not a date or a start
+# ("2022年1月1日起，本办法施行", "2023年以来，…"), which say when, not what year the sentence is about.
+_LEADING_YEAR = r"年(?![\d一二三四五六七八九十]+月)(?![^，。；：:\s]{0,6}?(?:以来|起|以后|之后|以前|之前))[^，。；：:\s]{0,6}[，,]"
+
+
 def labels_year(text: str, years: list[str] | tuple[str, ...]) -> bool:
     """True when ``text`` holds a table cell labelled with one of ``years`` ("2023年上半年：451.9"), or a
     sentence led by one ("2024年上半年，全区实现地区生产总值383.2亿元"): a table with a column per period,
     and a report's sentence recalling last year's figures, are about that year whatever their section
     says. A year inside a sentence ("满足2022年入学需求") is a mere mention."""
     return any(re.search(re.escape(y) + r"年[^，。；：:\s]{0,8}[：:]", text)
-               or re.search(r"(?:^|[。；;！!？?\n])\s*" + re.escape(y) + r"年[^，。；：:\s]{0,6}[，,]", text)
+               or re.search(r"(?:^|[。；;！!？?\n])\s*" + re.escape(y) + _LEADING_YEAR, text)
                for y in years)
+
+
+# A report recalls the year before its own as 去年 / 上年同期 ("去年同期PM2.5平均浓度为32微克/立方米" in a 2025
+# report). (Not 上年度: rules say it of the year before an application.)
+_LAST_YEAR = re.compile(r"去年|上年同期|上年末|上年底")
+
+
+def recalls_year(text: str, years_here: list[str], years: list[str] | tuple[str, ...]) -> bool:
+    """True when ``text``, in a passage about ``years_here``, speaks of the year before one of them and
+    that year is among the asked ``years``."""
+    return bool(_LAST_YEAR.search(text)) and any(str(int(y) + 1) in years_here for y in years)
 
 
 # A sentence giving the standard a document replaces: "原《…办法（2024年版）》规定的租房补贴标准为…",
