@@ -679,6 +679,9 @@ def _missing(result: SearchResult, chosen: list[_Candidate], wanted: Asked) -> s
     if wanted.checked and not any(supplies(wanted.kind, _without(_with_table_unit(c), own), wanted.unit)
                                   for c in chosen):
         return f"所问的{wanted.kind.label}"
+    subsidy = _subsidy_instead(result.normalized, chosen, wanted)
+    if subsidy:
+        return f"“{wanted.attribute}”本身（资料给出的是{subsidy}）"
     party = _other_party(result, chosen, wanted)
     if party:
         return f"“{party}”的{wanted.kind.label}"
@@ -736,6 +739,25 @@ def _other_party(result: SearchResult, chosen: list[_Candidate], wanted: Asked) 
 
 
 _LISTS_MEMBERS = re.compile(r"包括|分别为|分别是|、|名单")  # not "具备下列条件：", conditions
+
+
+# What is paid towards a thing (租金补贴, 房租补助): an amount of it is no amount of the thing itself.
+_PAID_TOWARDS = re.compile(r"补贴|补助|奖励|资助|贴息|减免|优惠")
+
+
+def _subsidy_instead(question: str, chosen: list[_Candidate], wanted: Asked) -> str:
+    """For an amount asked of a thing ("人才公寓的市场租金是多少"), the subsidy of it (租金补贴) when every
+    quoted sentence giving an amount names the thing only as what a subsidy is paid towards: 12元 of
+    租金补贴 is no 租金. Its head (租金 of 市场租金) is what the sentences are read for."""
+    if wanted.kind not in (AskedKind.AMOUNT, AskedKind.NUMBER) or not wanted.attribute \
+            or _PAID_TOWARDS.search(wanted.attribute) or re.search(re.escape(wanted.attribute) + "(?:" + _PAID_TOWARDS.pattern + ")", question):
+        return ""  # "有多少生活补贴" asks for the subsidy itself
+    head = wanted.attribute[-2:]
+    giving = [sentence for sentence, _ in _sentences_in_context(chosen)
+              if (supplies(AskedKind.AMOUNT, sentence) if wanted.kind is AskedKind.AMOUNT else FIGURE.search(sentence))]
+    after = [sentence[m.end():] for sentence in giving for m in re.finditer(re.escape(head), sentence)]
+    paid = [_PAID_TOWARDS.match(rest) for rest in after]
+    return head + paid[0].group() if paid and all(paid) else ""
 
 
 def _members_unnamed(question: str, category: str, said: str) -> str:

@@ -32,14 +32,20 @@ NOTICE = """# 青枫湾高新区企业服务须知
 """
 
 
-@pytest.fixture(scope="module")
-def service_kb(tmp_path_factory):
-    data = tmp_path_factory.mktemp("answerability")
+def _knowledge_base(tmp_path_factory, kb: str, files: dict[str, str]):
+    """A real knowledge base ``kb`` of ``files`` (name -> text) in a fresh data dir; yields the dir."""
+    data = tmp_path_factory.mktemp(kb)
     docs = data / "docs"
     docs.mkdir()
-    (docs / "service.md").write_text(NOTICE, encoding="utf-8")
-    with knowledge_base_in(data, docs, "service"):
+    for name, text in files.items():
+        (docs / name).write_text(text, encoding="utf-8")
+    with knowledge_base_in(data, docs, kb):
         yield data
+
+
+@pytest.fixture(scope="module")
+def service_kb(tmp_path_factory):
+    yield from _knowledge_base(tmp_path_factory, "service", {"service.md": NOTICE})
 
 
 def _asker(data, kb: str, monkeypatch):
@@ -386,16 +392,10 @@ VOUCHER = """# 青枫湾高新区科技创新券管理办法
 
 @pytest.fixture(scope="module")
 def patents_kb(tmp_path_factory):
-    data = tmp_path_factory.mktemp("patents")
-    docs = data / "docs"
-    docs.mkdir()
-    (docs / "ip_funding.md").write_text("**第八条** 资助标准。\n" + PATENT_FUNDING.split("第八条 资助标准。\n", 1)[1]
-                                         .replace("第十二条 申报材料。", "**第十二条** 申报材料。"), encoding="utf-8")
-    (docs / "incubation.md").write_text(INCUBATION, encoding="utf-8")
-    (docs / "housing.md").write_text(HOUSING, encoding="utf-8")
-    (docs / "voucher.txt").write_text(VOUCHER, encoding="utf-8")
-    with knowledge_base_in(data, docs, "patents"):
-        yield data
+    funding = ("**第八条** 资助标准。\n" + PATENT_FUNDING.split("第八条 资助标准。\n", 1)[1]
+               .replace("第十二条 申报材料。", "**第十二条** 申报材料。"))
+    yield from _knowledge_base(tmp_path_factory, "patents", {
+        "ip_funding.md": funding, "incubation.md": INCUBATION, "housing.md": HOUSING, "voucher.txt": VOUCHER})
 
 
 @pytest.fixture
@@ -566,17 +566,16 @@ GUIDE = """# 青枫湾高新区科技金融和企业服务指引
 ## 五、“科创贷”
 
 首批“科创贷”合作银行包括工行、建行和农商行。
+
+## 六、人才公寓
+
+入住人才公寓的青年人才，按每平方米每月10元给予租金补贴。
 """
 
 
 @pytest.fixture(scope="module")
 def guide_kb(tmp_path_factory):
-    data = tmp_path_factory.mktemp("guide")
-    docs = data / "docs"
-    docs.mkdir()
-    (docs / "guide.md").write_text(GUIDE, encoding="utf-8")
-    with knowledge_base_in(data, docs, "guide"):
-        yield data
+    yield from _knowledge_base(tmp_path_factory, "guide", {"guide.md": GUIDE})
 
 
 @pytest.fixture
@@ -602,31 +601,8 @@ def test_question_readers_for_members_owners_stated_values_and_whether():
     assert not asks_whether(normalize_text("购房补贴分几年发放？"))
 
 
-def test_members_of_a_category_the_quote_names_only_as_a_whole_are_missing(ask_guide):
-    answer = ask_guide("“高新贷”的合作银行具体是哪几家？")
-    assert answer.refused and "具体是哪些合作银行" in answer.answer
-    assert "1000万元" in ask_guide("“高新贷”单户企业贷款额度最高多少？").answer
 
 
-def test_a_contact_detail_of_another_office_is_no_answer(ask_guide):
-    window = ask_guide("企业服务中心8号税务窗口的咨询电话是多少？")
-    assert window.refused and "“企业服务中心8号税务窗口”的联系电话" in window.answer
-    centre = ask_guide("企业服务中心的咨询电话是多少？")
-    assert not centre.refused and "0592-88261000" in centre.answer
-
-
-def test_a_value_the_question_states_itself_answers_nothing(ask_guide):
-    fee = ask_guide("地下停车场超过免费时长后每小时收费多少？")
-    assert fee.refused and "金额" in fee.answer
-    assert "2小时" in ask_guide("地下停车场可以免费停多长时间？").answer
-
-
-def test_whether_a_thing_is_subject_to_a_rule_needs_one_sentence_saying_both(ask_guide):
-    # 购房补贴 and 个人所得税 are both quoted, in sentences that never speak of each other.
-    tax = ask_guide("A类人才的购房补贴需要交个人所得税吗？")
-    assert tax.refused and "“购房" in tax.answer and "个人所得税”的关系" in tax.answer
-    paid = ask_guide("A类人才首次购房能拿购房补贴吗？")
-    assert not paid.refused and "100万元" in paid.answer
 
 
 def test_an_email_address_or_points_asked_for_must_be_given():
@@ -640,18 +616,6 @@ def test_an_email_address_or_points_asked_for_must_be_given():
     assert asked(normalize_text("排队要等几分钟？")).unit == ""
 
 
-def test_a_contact_kind_the_quote_lacks_is_refused_naming_it(ask_guide):
-    centre = ask_guide("企业服务中心的电子邮箱是什么？")
-    assert centre.refused and "电子邮箱" in centre.answer
-    loans = ask_guide("“高新贷”业务的受理邮箱是什么？")
-    assert not loans.refused and "gxd@qfw.gov.cn" in loans.answer
-
-
-def test_a_table_row_is_read_with_its_caption_and_the_unit_it_states(ask_guide):
-    # The row alone says "III期临床：800"; the caption above the table says what of, and in 万元.
-    answer = ask_guide("1类创新药III期临床补助上限是多少万元？")
-    assert not answer.refused and "III期临床：800" in answer.answer
-    assert "表1 临床试验分阶段补助标准（单位：万元）" in answer.answer
 
 
 def test_a_sentence_led_by_a_year_is_about_that_year():
@@ -699,12 +663,32 @@ def test_review_cases_read_as_they_are_meant():
     assert not labels_year("2023年以来，全区新增企业1200家。", ["2023"])
 
 
-def test_members_listed_without_the_category_word_are_named(ask_guide):
-    answer = ask_guide("“科创贷”的合作银行是哪几家？")
-    assert not answer.refused and "工行、建行和农商行" in answer.answer
+# (what the case shows, question, refused?, what the answer must say): each rule's refusal beside a control
+# the same knowledge base answers.
+GUIDE_CASES = [
+    ("members named only as a whole", "“高新贷”的合作银行具体是哪几家？", True, "具体是哪些合作银行"),
+    ("members listed without the category word", "“科创贷”的合作银行是哪几家？", False, "工行、建行和农商行"),
+    ("the same topic's figure", "“高新贷”单户企业贷款额度最高多少？", False, "1000万元"),
+    ("another office's phone", "企业服务中心8号税务窗口的咨询电话是多少？", True, "“企业服务中心8号税务窗口”的联系电话"),
+    ("the office's own phone", "企业服务中心的咨询电话是多少？", False, "0592-88261000"),
+    ("免费 stated by the question", "地下停车场超过免费时长后每小时收费多少？", True, "金额"),
+    ("how long parking is free", "地下停车场可以免费停多长时间？", False, "2小时"),
+    ("whether, said apart", "A类人才的购房补贴需要交个人所得税吗？", True, "“购房”与“个人所得税”的关系"),
+    ("whether, said together", "A类人才首次购房能拿购房补贴吗？", False, "100万元"),
+    ("no e-mail address quoted", "企业服务中心的电子邮箱是什么？", True, "电子邮箱"),
+    ("an e-mail address quoted", "“高新贷”业务的受理邮箱是什么？", False, "gxd@qfw.gov.cn"),
+    # The row alone says "III期临床：800": the caption above the table says what of, and in 万元.
+    ("a row under its caption", "1类创新药III期临床补助上限是多少万元？", False,
+     ("III期临床：800", "表1 临床试验分阶段补助标准（单位：万元）")),
+    ("序号 is no amount in the caption's unit", "孵化器认定补助多少万元？", True, "金额"),
+    ("a subsidy of the rent is no rent", "人才公寓的租金是每平方米每月多少元？", True, "资料给出的是租金补贴"),
+    ("the subsidy asked for", "人才公寓的租金补贴是每平方米每月多少元？", False, "10元"),
+]
 
 
-def test_an_index_column_is_no_amount_in_the_captions_unit(ask_guide):
-    # "序号：1" under "（单位：万元）" is no 1万元.
-    answer = ask_guide("孵化器认定补助多少万元？")
-    assert answer.refused and "金额" in answer.answer
+@pytest.mark.parametrize("shows,question,refused,says", GUIDE_CASES, ids=[case[0] for case in GUIDE_CASES])
+def test_what_the_quote_is_about_decides_between_answer_and_partial_refusal(ask_guide, shows, question, refused, says):
+    answer = ask_guide(question)
+    assert answer.refused is refused, answer.answer
+    for text in (says,) if isinstance(says, str) else says:
+        assert text in answer.answer, answer.answer

@@ -137,6 +137,9 @@ _ATTRIBUTE_BEFORE = [
     re.compile(r"([\u4e00-\u9fffA-Za-z]{2,12}?)(?:一共|总共|大概|大约|具体|现在|目前|分别|各自|各)?"
                r"(?:是多少|为多少|是几|叫什么|是什么|是谁|在哪|是哪)"),
     re.compile(r"([\u4e00-\u9fff]{2,12})几(?:号|个|家|条|路)"),
+    # "租金指导价是每平方米每月多少钱": a rate per unit between 是 and 多少.
+    re.compile(r"([\u4e00-\u9fff]{2,12}?)(?:一共|总共|大概|大约|具体|现在|目前)?(?:是|为)"
+               r"(?:每(?:平方米|平米|亩|月|年|天|小时|人|件|家|个|次|平))+(?:多少|几)"),
 ]
 # "常住人口有多少？", "利润总额多少亿元？": the thing counted, when a noun comes right before a closing 多少
 # (not a verb: "区里一共能奖多少" names no thing).
@@ -243,7 +246,8 @@ def _attribute(question: str) -> str:
 def _is_attribute_word(word: str) -> bool:
     """A dictionary word of two or more characters that names a thing, not the question itself.
     Pieces jieba cuts out of colloquial text (能奖, 冲北交) are no words and name nothing."""
-    return len(word) >= 2 and word not in QUESTION_WORDS and dictionary_word(word)
+    # 每月, 每平方米: a rate's unit measures what is asked, it names nothing.
+    return len(word) >= 2 and word not in QUESTION_WORDS and not word.startswith("每") and dictionary_word(word)
 
 
 def supplies(kind: AskedKind, text: str, unit: str = "") -> bool:
