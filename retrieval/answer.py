@@ -223,6 +223,9 @@ def _score_sentences(result: SearchResult, w: AnswerWeights = DEFAULT.answer) ->
 # heading of every row it outweighed a worked example after the table, measured on qiwu.)
 _CAPTION = re.compile(r"^\s*附?表\s*(?:\d+|[一二三四五六七八九十]+(?=[\s：:、.．]))")  # not 表二十强企业名单
 _CAPTION_CHARS = 60
+# A notice's issue line ("…办公室　2025年4月15日印发"), and a question about issuing itself.
+_ISSUED_ON = re.compile(r"(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*(?:印发|发布|公布)")
+_ASKS_ISSUING = re.compile(r"印发|发布|公布|出台|颁布|下发|成文|发文")
 _UNIT_NOTE = re.compile(r"单位\s*[：:]\s*(?:人民币)?((?:万|亿|千|百)?(?:元|美元)|%|人|家|个|件|项|户|平方米|亩|天|个月|年)")
 _BARE_NUMBER = re.compile(r"\s*\d+(?:\.\d+)?\s*")
 # Columns whose numbers are no quantity in the table's unit: an index, a year, a date.
@@ -248,17 +251,20 @@ def _table_caption(text: str, start: int) -> tuple[int, int] | None:
     return None
 
 
-def _with_table_unit(c: _Candidate) -> str:
+def _with_table_unit(c: _Candidate, without_issue_date: bool = False) -> str:
     """A quote normalised for the kind check, line by line (a caption and its row may be merged into one
     quote): a unit statement ("单位：万元") taken out, and in a row line the bare-number cells given the
     unit its table's caption states: "III期临床：800" under "（单位：万元）" gives an amount, 800万元 (an
-    index or a year column does not)."""
+    index or a year column does not). With ``without_issue_date``, the date a document was issued on
+    ("管委会办公室 2025年4月15日印发") is taken out too: it tells when the notice was printed, not when
+    anything in it happens."""
     lines = []
     offset = c.start
     for line in c.text.split("\n"):
         lines.append(_row_in_unit(c.passage.text, offset, line))
         offset += len(line) + 1
-    return " ".join(lines)
+    read = " ".join(lines)
+    return _ISSUED_ON.sub(" ", read) if without_issue_date else read
 
 
 def _row_in_unit(text: str, start: int, line: str) -> str:
@@ -676,7 +682,8 @@ def _missing(result: SearchResult, chosen: list[_Candidate], wanted: Asked) -> s
     if unnamed:
         return "、".join(unnamed) + "年的相关内容"
     own = stated_values(wanted.kind, result.normalized)
-    if wanted.checked and not any(supplies(wanted.kind, _without(_with_table_unit(c), own), wanted.unit)
+    issue_date = not _ASKS_ISSUING.search(result.normalized)
+    if wanted.checked and not any(supplies(wanted.kind, _without(_with_table_unit(c, issue_date), own), wanted.unit)
                                   for c in chosen):
         return f"所问的{wanted.kind.label}"
     subsidy = _subsidy_instead(result.normalized, chosen, wanted)

@@ -570,6 +570,8 @@ GUIDE = """# 青枫湾高新区科技金融和企业服务指引
 ## 六、人才公寓
 
 入住人才公寓的青年人才，按每平方米每月10元给予租金补贴。
+
+青枫湾高新区管委会办公室　2025年4月15日印发
 """
 
 
@@ -683,6 +685,8 @@ GUIDE_CASES = [
     ("序号 is no amount in the caption's unit", "孵化器认定补助多少万元？", True, "金额"),
     ("a subsidy of the rent is no rent", "人才公寓的租金是每平方米每月多少元？", True, "资料给出的是租金补贴"),
     ("the subsidy asked for", "人才公寓的租金补贴是每平方米每月多少元？", False, "10元"),
+    ("an issue date is no date of what the notice rules", "人才公寓租金补贴每年什么时候申报？", True, "所问的时间"),
+    ("the issue date asked for", "这份指引是哪天印发的？", False, "2025年4月15日印发"),
 ]
 
 
