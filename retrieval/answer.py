@@ -22,8 +22,8 @@ from retrieval.schema import AnswerResult, Citation, RankedPassage, Refusal
 from retrieval.tunables import DEFAULT, AnswerWeights
 from text.figures import FIGURE, extract_sentence, table_row_cells
 from text.normalize import match_key, normalize_text, passage_search_text, terms, word_bounds
-from text.questions import (EXPLICIT_DATE, FULL_DATE, Asked, AskedKind, asked, asks_whether, defined_term,
-                            contact_owner, defines, member_phrases, names_year, stated_values, states_definition,
+from text.questions import (EXPLICIT_DATE, FULL_DATE, Asked, AskedKind, asked, asks_whether, contact_owner,
+                            defined_term, defines, member_phrases, names_year, stated_values, states_definition,
                             supplies, unlisted_label)
 from text.sentences import sentence_spans
 from text.structure import Section, parse_sections
@@ -716,10 +716,10 @@ def _sentences_in_context(chosen: list[_Candidate]) -> list[tuple[str, str]]:
     (back-to-back sentences were merged into one quote: they are read one by one again)."""
     read = []
     for c in chosen:
-        context = f"{c.passage.title} {c.passage.section}"
+        context = normalize_text(f"{c.passage.title} {c.passage.section}")
         for start, end in sentence_spans(c.text):
             sentence = normalize_text(c.text[start:end])
-            read.append((sentence, normalize_text(context) + " " + sentence))
+            read.append((sentence, f"{context} {sentence}"))
     return read
 
 
@@ -745,9 +745,6 @@ def _other_party(result: SearchResult, chosen: list[_Candidate], wanted: Asked) 
     return owner
 
 
-_LISTS_MEMBERS = re.compile(r"包括|分别为|分别是|、|名单")  # not "具备下列条件：", conditions
-
-
 # What is paid towards a thing (租金补贴, 房租补助): an amount of it is no amount of the thing itself.
 _PAID_TOWARDS = re.compile(r"补贴|补助|奖励|资助|贴息|减免|优惠")
 
@@ -756,8 +753,10 @@ def _subsidy_instead(question: str, chosen: list[_Candidate], wanted: Asked) -> 
     """For an amount asked of a thing ("人才公寓的市场租金是多少"), the subsidy of it (租金补贴) when every
     quoted sentence giving an amount names the thing only as what a subsidy is paid towards: 12元 of
     租金补贴 is no 租金. Its head (租金 of 市场租金) is what the sentences are read for."""
-    if wanted.kind not in (AskedKind.AMOUNT, AskedKind.NUMBER) or not wanted.attribute \
-            or _PAID_TOWARDS.search(wanted.attribute) or re.search(re.escape(wanted.attribute) + "(?:" + _PAID_TOWARDS.pattern + ")", question):
+    if wanted.kind not in (AskedKind.AMOUNT, AskedKind.NUMBER) or not wanted.attribute:
+        return ""
+    asked_after = [question[m.end():] for m in re.finditer(re.escape(wanted.attribute), question)]
+    if _PAID_TOWARDS.search(wanted.attribute) or any(_PAID_TOWARDS.match(rest) for rest in asked_after):
         return ""  # "有多少生活补贴" asks for the subsidy itself
     head = wanted.attribute[-2:]
     giving = [sentence for sentence, _ in _sentences_in_context(chosen)
@@ -765,6 +764,10 @@ def _subsidy_instead(question: str, chosen: list[_Candidate], wanted: Asked) -> 
     after = [sentence[m.end():] for sentence in giving for m in re.finditer(re.escape(head), sentence)]
     paid = [_PAID_TOWARDS.match(rest) for rest in after]
     return head + paid[0].group() if paid and all(paid) else ""
+
+
+# A clause listing a category's members ("包括工行、建行"); not "应当具备下列条件：", which lists conditions.
+_LISTS_MEMBERS = re.compile(r"包括|分别为|分别是|、|名单")
 
 
 def _members_unnamed(question: str, category: str, said: str) -> str:
