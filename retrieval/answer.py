@@ -251,24 +251,31 @@ def _table_caption(text: str, start: int) -> tuple[int, int] | None:
     return None
 
 
-def _with_table_unit(c: _Candidate, without_issue_date: bool = False) -> str:
-    """A quote normalised for the kind check, line by line (a caption and its row may be merged into one
-    quote): a unit statement ("单位：万元") taken out, and in a row line the bare-number cells given the
-    unit its table's caption states: "III期临床：800" under "（单位：万元）" gives an amount, 800万元 (an
-    index or a year column does not). With ``without_issue_date``, the date a document was issued on
-    ("管委会办公室 2025年4月15日印发") is taken out too: it tells when the notice was printed, not when
-    anything in it happens."""
+def _read_for_kind(c: _Candidate, normalized_question: str, kind: AskedKind) -> str:
+    """A quote normalised for the kind check (:func:`supplies`), line by line (a caption and its row may be
+    merged into one quote):
+
+    - a unit statement ("单位：万元") is taken out, and in a row line the bare-number cells take the unit
+      its table's caption states: "III期临床：800" under "（单位：万元）" gives an amount, 800万元 (an index
+      or a year column does not);
+    - unless the question asks about issuing, the date the notice was issued on ("管委会办公室
+      2025年4月15日印发") is taken out: it tells when the notice was printed, not when anything in it
+      happens;
+    - a value of the kind that the question states itself (免费) is taken out: said again, it is no answer.
+    """
     lines = []
     offset = c.start
     for line in c.text.split("\n"):
         lines.append(_row_in_unit(c.passage.text, offset, line))
         offset += len(line) + 1
     read = " ".join(lines)
-    return _ISSUED_ON.sub(" ", read) if without_issue_date else read
+    if not _ASKS_ISSUING.search(normalized_question):
+        read = _ISSUED_ON.sub(" ", read)
+    return _without(read, stated_values(kind, normalized_question))
 
 
 def _row_in_unit(text: str, start: int, line: str) -> str:
-    """One line of :func:`_with_table_unit` (``start``: its offset in the passage ``text``)."""
+    """One line of :func:`_read_for_kind` (``start``: its offset in the passage ``text``)."""
     caption = _table_caption(text, start) if line.strip() else None
     unit = _UNIT_NOTE.search(normalize_text(text[caption[0] : caption[1]])) if caption else None
     cells = table_row_cells(line.strip()) if unit else None
@@ -681,9 +688,7 @@ def _missing(result: SearchResult, chosen: list[_Candidate], wanted: Asked) -> s
     unnamed = [y for y in wanted.document_years if y not in quoted]
     if unnamed:
         return "、".join(unnamed) + "年的相关内容"
-    own = stated_values(wanted.kind, result.normalized)
-    issue_date = not _ASKS_ISSUING.search(result.normalized)
-    if wanted.checked and not any(supplies(wanted.kind, _without(_with_table_unit(c, issue_date), own), wanted.unit)
+    if wanted.checked and not any(supplies(wanted.kind, _read_for_kind(c, result.normalized, wanted.kind), wanted.unit)
                                   for c in chosen):
         return f"所问的{wanted.kind.label}"
     subsidy = _subsidy_instead(result.normalized, chosen, wanted)
