@@ -21,8 +21,8 @@ from retrieval.meaning import Mapping
 from retrieval.schema import AnswerResult, Citation, RankedPassage, Refusal
 from retrieval.tunables import DEFAULT, AnswerWeights
 from text.figures import FIGURE, extract_sentence, table_row_cells
-from text.normalize import match_key, normalize_text, passage_search_text, terms, word_bounds
-from text.questions import (EXPLICIT_DATE, FULL_DATE, Asked, AskedKind, asked, asks_whether, contact_owner,
+from text.normalize import match_key, normalize_text, passage_search_text, terms, tokenize, word_bounds
+from text.questions import (EXPLICIT_DATE, FULL_DATE, QUESTION_WORDS, Asked, AskedKind, asked, asked_event, asks_whether, contact_owner,
                             defined_term, defines, member_phrases, names_year, stated_values, states_definition,
                             supplies, unlisted_label)
 from text.sentences import sentence_spans
@@ -649,8 +649,10 @@ def _missing(result: SearchResult, chosen: list[_Candidate], wanted: Asked) -> s
     - A quote leaving the specifics to a later rule (具体办法另行制定): the documents do not say them yet.
     - A value of the asked kind that the question states itself (免费) gives none; a contact detail whose
       giving sentence does not name the office asked about (8号税务窗口) is another's; a category whose
-      members are asked, named only as the question names it (合作银行), names none; a whether-question
-      whose two heaviest words no quoted sentence says together (购房补贴 … 个人所得税) is not answered.
+      members are asked, named only as the question names it (合作银行), names none; a date or duration
+      asked of an event the quoted passages name (投产) is another event's when no sentence giving a time
+      names it (于3月18日开工建设); a whether-question whose two heaviest words no quoted sentence says
+      together (购房补贴 … 个人所得税) is not answered.
     """
     said = " ".join(normalize_text(c.text) for c in chosen)
     quoted = " ".join(normalize_text(f"{c.passage.title} {c.passage.section} {c.text}") for c in chosen)
@@ -700,6 +702,9 @@ def _missing(result: SearchResult, chosen: list[_Candidate], wanted: Asked) -> s
     members = _members_unnamed(result.normalized, wanted.attribute, said)
     if members:
         return f"具体是哪些{members}"
+    event = _event_unbound(result, chosen, wanted)
+    if event:
+        return f"“{event}”的{wanted.kind.label}"
     apart = _said_apart(result, chosen)
     if apart:
         return "“{}”与“{}”的关系".format(*apart)
@@ -785,6 +790,25 @@ def _members_unnamed(question: str, category: str, said: str) -> str:
     # "首批合作银行包括工行、建行和农商行": the clause after the category lists its members.
     after = [clause for phrase in phrases for clause in re.findall(re.escape(phrase) + r"([^，,。；;]*)", said)]
     return "" if any(_LISTS_MEMBERS.search(clause) for clause in after) else max(phrases, key=len)
+
+
+def _event_unbound(result: SearchResult, chosen: list[_Candidate], wanted: Asked) -> str:
+    """For a date or duration asked of an event ("什么时候投产", "几年内使用完毕"): the event when no quoted
+    sentence giving a time names it. 3月18日 of "于3月18日开工建设" is when building began, not when
+    production starts; "5年内取消资格" is how long a ban lasts, not a deadline for spending."""
+    event = asked_event(result.normalized, wanted.kind)
+    # In search mode: 建成投产 is also 建成 and 投产.
+    words = [w for w in tokenize(event, normalized=True) if len(w) >= 2 and w not in QUESTION_WORDS]
+    if not words:
+        return ""
+    # Only an event the quoted passages name elsewhere: documents tell when with other verbs (卒于 for
+    # 去世, 压缩至 for 办完), so an event they never name is no sign that the time is another's.
+    named = " ".join(normalize_text(c.passage.text) for c in chosen)
+    words = [w for w in words if w in named]
+    giving = [in_context for sentence, in_context in _sentences_in_context(chosen) if supplies(wanted.kind, sentence)]
+    if not words or not giving or any(found_whole(w, text, result.alternatives) for w in words for text in giving):
+        return ""
+    return event
 
 
 def _said_apart(result: SearchResult, chosen: list[_Candidate]) -> tuple[str, str] | None:

@@ -571,6 +571,10 @@ GUIDE = """# 青枫湾高新区科技金融和企业服务指引
 
 入住人才公寓的青年人才，按每平方米每月10元给予租金补贴。
 
+## 七、重点项目
+
+星辰光电项目于3月18日开工建设，主厂房年底前封顶。全区竣工投产项目9个。
+
 青枫湾高新区管委会办公室　2025年4月15日印发
 """
 
@@ -586,7 +590,7 @@ def ask_guide(guide_kb, monkeypatch):
 
 
 def test_question_readers_for_members_owners_stated_values_and_whether():
-    from text.questions import asks_whether, contact_owner, member_phrases, stated_values
+    from text.questions import asked_event, asks_whether, contact_owner, member_phrases, stated_values
 
     q = normalize_text("第一批“高新贷”合作银行是哪几家？")
     assert member_phrases(q, asked(q).attribute) == {"合作银行"}
@@ -601,11 +605,12 @@ def test_question_readers_for_members_owners_stated_values_and_whether():
     assert not stated_values(AskedKind.PERCENT, normalize_text("什么样的企业贴息比例可以提高到60%？"))
     assert asks_whether(normalize_text("购房补贴需要交个人所得税吗？"))
     assert not asks_whether(normalize_text("购房补贴分几年发放？"))
-
-
-
-
-
+    q = normalize_text("星辰光电项目预计什么时候正式投产？")
+    assert asked_event(q, asked(q).kind) == "投产"
+    q = normalize_text("补助资金拨付后要在几年内使用完毕？")
+    assert asked_event(q, asked(q).kind) == "使用完毕"
+    q = normalize_text("申报截止时间是哪天？")
+    assert asked_event(q, asked(q).kind) == ""  # the event is named before the time word
 
 def test_an_email_address_or_points_asked_for_must_be_given():
     assert asked(normalize_text("科技项目窗口的咨询电子邮箱是什么？")).kind is AskedKind.EMAIL
@@ -687,6 +692,9 @@ GUIDE_CASES = [
     ("the subsidy asked for", "人才公寓的租金补贴是每平方米每月多少元？", False, "10元"),
     ("an issue date is no date of what the notice rules", "人才公寓租金补贴每年什么时候申报？", True, "所问的时间"),
     ("the issue date asked for", "这份指引是哪天印发的？", False, "2025年4月15日印发"),
+    # The quote names 投产 (竣工投产项目9个), but its date is when building began.
+    ("a date of another event", "星辰光电项目预计什么时候正式投产？", True, "“投产”的时间"),
+    ("the date of the event asked", "星辰光电项目什么时候开工？", False, "3月18日"),
 ]
 
 

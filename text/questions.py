@@ -361,6 +361,28 @@ def contact_owner(normalized_question: str, kind: AskedKind) -> str:
     return owner if len(owner) >= 2 and _OWNER_HEAD.search(owner) else ""
 
 
+# "什么时候正式投产", "几年内使用完毕": the time word, then the event whose time is asked.
+_TIME_ASKED = re.compile(rf"(?:什么时候|什么时间|何时|几时|哪一年|哪年|哪个月|哪一天|哪天|几月几[日号]|{_FEW}月|几号"
+                         rf"|多长时间|多久|{_FEW}年|{_FEW}个月|{_FEW}天|{_FEW}个工作日|多少天|多少个工作日)"
+                         r"(?:之内|以内|内)?")
+# Before the event: how it is hedged or obliged (能, 正式, 必须), not what happens.
+_EVENT_LEAD = re.compile(r"^(?:就|才|便|再|要|需|需要|须|必须|应|应当|应该|得|能|能够|可|可以|会|将|会被|被|予以|正式|开始|前|之前|以前|完成?(?=[\u4e00-\u9fff]{2}))*")
+_EVENT_END = re.compile(r"[，,。；;？?！!]|吗|呢|啊|呀|了$")
+
+
+def asked_event(normalized_question: str, kind: AskedKind) -> str:
+    """The event whose date or duration a question asks, when written after the time word ("投产" of
+    "项目预计什么时候正式投产？", "使用完毕" of "几年内使用完毕？"); "" for other kinds or when the
+    question ends at the time word ("申报截止时间是哪天" names its event as an attribute)."""
+    if kind not in (AskedKind.DATE, AskedKind.DAY, AskedKind.DURATION):
+        return ""
+    match = _TIME_ASKED.search(normalized_question)
+    if not match:
+        return ""
+    rest = _EVENT_END.split(normalized_question[match.end():], maxsplit=1)[0]
+    return _EVENT_LEAD.sub("", rest.strip())
+
+
 # A question after whether something holds ("…需要交个人所得税吗？", "能否按照外商投资企业享受…").
 _WHETHER = re.compile(r"吗[?？]?$|是否|能否|可否|能不能|可不可以|要不要|需不需要|会不会|是不是|有没有|用不用")
 
