@@ -651,7 +651,8 @@ def _missing(result: SearchResult, chosen: list[_Candidate], wanted: Asked) -> s
       giving sentence does not name the office asked about (8号税务窗口) is another's; a category whose
       members are asked, named only as the question names it (合作银行), names none; a date or duration
       asked of an event the quoted passages name (投产) is another event's when no sentence giving a time
-      names it (于3月18日开工建设); a whether-question whose two heaviest words no quoted sentence says
+      names it (于3月18日开工建设); an amount of a compound named only as what a share is taken of
+      (按租金指导价的80%) is not told; a whether-question whose two heaviest words no quoted sentence says
       together (购房补贴 … 个人所得税) is not answered.
     """
     said = " ".join(normalize_text(c.text) for c in chosen)
@@ -696,6 +697,9 @@ def _missing(result: SearchResult, chosen: list[_Candidate], wanted: Asked) -> s
     subsidy = _subsidy_instead(result.normalized, chosen, wanted)
     if subsidy:
         return f"“{wanted.attribute}”本身（资料给出的是{subsidy}）"
+    base = _share_base_only(result.normalized, chosen, wanted)
+    if base:
+        return f"“{base}”的具体{wanted.kind.label}（只说了按它的一定比例计算）"
     party = _other_party(result, chosen, wanted)
     if party:
         return f"“{party}”的{wanted.kind.label}"
@@ -774,6 +778,33 @@ def _subsidy_instead(question: str, chosen: list[_Candidate], wanted: Asked) -> 
     after = [sentence[m.end():] for sentence in giving for m in re.finditer(re.escape(head), sentence)]
     paid = [_PAID_TOWARDS.match(rest) for rest in after]
     return head + paid[0].group() if paid and all(paid) else ""
+
+
+# "按市场租金的50%收取": a share of a thing, which leaves the thing's own amount untold.
+_SHARE = r"的\s*(?:\d+(?:\.\d+)?\s*[%％]|百分之|[一二三四五六七八九]成|\d+(?:\.\d+)?\s*倍|一半)"
+
+
+def _asked_compound(question: str, attribute: str) -> str:
+    """The asked attribute with the word written right before it (市场租金, 租金指导价), or "" when the
+    question names it bare or after 的 (人才公寓的租金)."""
+    words = terms(question, normalized=True)
+    return next((before + word for before, word in zip(words, words[1:])
+                 if word == attribute and len(before) >= 2 and re.fullmatch(r"[\u4e00-\u9fff]+", before)
+                 and before + word in question), "")
+
+
+def _share_base_only(question: str, chosen: list[_Candidate], wanted: Asked) -> str:
+    """For an amount asked of a compound ("市场租金是每平方米每月多少钱"), the compound when the quote names
+    it only as what a share is taken of ("第三年按市场租金的50%收取"): the quote tells the share, not the
+    amount. Not for the bare word: "人才公寓租金多少" is answered by "按市场租金的50%收取"."""
+    if wanted.kind not in (AskedKind.AMOUNT, AskedKind.NUMBER) or not wanted.attribute:
+        return ""
+    compound = _asked_compound(question, wanted.attribute)
+    naming = [in_context for _, in_context in _sentences_in_context(chosen) if compound and compound in in_context]
+    if not naming:
+        return ""
+    share = re.compile(re.escape(compound) + _SHARE)
+    return "" if any(compound in share.sub(" ", text) for text in naming) else compound
 
 
 # A clause listing a category's members ("包括工行、建行"); not "应当具备下列条件：", which lists conditions.

@@ -575,6 +575,10 @@ GUIDE = """# 青枫湾高新区科技金融和企业服务指引
 
 星辰光电项目于3月18日开工建设，主厂房年底前封顶。全区竣工投产项目9个。
 
+## 八、标准厂房
+
+补贴期满后，上年度地均税收超过每平方米500元的企业可以申请续租，续租期内租金按租金指导价的80%收取。
+
 青枫湾高新区管委会办公室　2025年4月15日印发
 """
 
@@ -695,6 +699,9 @@ GUIDE_CASES = [
     # The quote names 投产 (竣工投产项目9个), but its date is when building began.
     ("a date of another event", "星辰光电项目预计什么时候正式投产？", True, "“投产”的时间"),
     ("the date of the event asked", "星辰光电项目什么时候开工？", False, "3月18日"),
+    # A share of the 租金指导价 is quoted, not the 租金指导价 itself; the bare 租金 is told by the share.
+    ("a share of the thing asked", "标准厂房的租金指导价是每平方米多少钱？", True, "“租金指导价”的具体金额"),
+    ("the share asked for", "标准厂房续租期内的租金是多少？", False, "租金指导价的80%"),
 ]
 
 
