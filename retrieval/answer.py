@@ -22,12 +22,12 @@ from retrieval.schema import AnswerResult, Citation, RankedPassage, Refusal
 from retrieval.tunables import DEFAULT, AnswerWeights
 from text.figures import FIGURE, extract_sentence, table_row_cells
 from text.normalize import match_key, normalize_text, passage_search_text, terms, tokenize, word_bounds
-from text.questions import (EXPLICIT_DATE, FULL_DATE, QUESTION_WORDS, Asked, AskedKind, asked, asked_event, asks_whether, contact_owner,
-                            defined_term, defines, member_phrases, names_year, stated_values, states_definition,
+from text.questions import (EXPLICIT_DATE, FULL_DATE, LEVEL, QUESTION_WORDS, Asked, AskedKind, asked, asked_event, asks_whether, contact_owner,
+                            defined_term, defines, leveled_things, member_phrases, names_year, stated_values, states_definition,
                             supplies, unlisted_label)
 from text.sentences import sentence_spans
 from text.structure import Section, parse_sections
-from text.years import asks_earlier_version, context_years, labels_year, recalls_year, states_superseded
+from text.years import asks_earlier_version, context_years, labels_year, periods, recalls_year, states_superseded
 
 REFUSAL = "资料中没有找到与该问题相关的内容，无法据此回答。请换一种问法，或确认问题是否在已收录文件的范围内。"
 REFUSAL_EN = "The documents contain nothing relevant to this question, so it cannot be answered from them."
@@ -644,7 +644,9 @@ def _missing(result: SearchResult, chosen: list[_Candidate], wanted: Asked) -> s
     - A figure of a compound (实用新型专利) quoted from documents that never name its modifier: a figure
       of another kind of the thing (发明专利). An attribute the knowledge base holds only in pieces
       (利润, 总额) when the quoted passages lack its leading piece.
-    - The asked year (a figure of it not told by a day of it), a year naming a document (2022年原办法),
+    - The asked year (a figure of it not told by a day of it), the asked quarter or half (第三季度 is not
+      前三季度), a thing asked at a level the quote names only others of (国家级 beside 省级), a year
+      naming a document (2022年原办法),
       and for checked kinds (金额, 比例, 件数, 期限, 日期, 电话, 地址, 开放时间) a value of that kind.
     - A quote leaving the specifics to a later rule (具体办法另行制定): the documents do not say them yet.
     - A value of the asked kind that the question states itself (免费) gives none; a contact detail whose
@@ -688,6 +690,10 @@ def _missing(result: SearchResult, chosen: list[_Candidate], wanted: Asked) -> s
     if wanted.years and not names_year(wanted.years, quoted, period=period) and not any(
             recalls_year(c.text, context_years(c.passage.title, c.passage.section), wanted.years) for c in chosen):
         return "、".join(wanted.years) + "年的相关内容"
+    # A figure of a quarter or a half is told only for that part of the year (第三季度 is not 前三季度).
+    asked_periods = periods(result.normalized) if wanted.numeric else set()
+    if asked_periods and not asked_periods & periods(quoted):
+        return "、".join(sorted(asked_periods)) + "的相关内容"
     unnamed = [y for y in wanted.document_years if y not in quoted]
     if unnamed:
         return "、".join(unnamed) + "年的相关内容"
@@ -706,6 +712,9 @@ def _missing(result: SearchResult, chosen: list[_Candidate], wanted: Asked) -> s
     members = _members_unnamed(result.normalized, wanted.attribute, said)
     if members:
         return f"具体是哪些{members}"
+    leveled = _other_level(result.normalized, chosen)
+    if leveled:
+        return f"“{leveled}”"
     event = _event_unbound(result, chosen, wanted)
     if event:
         return f"“{event}”的{wanted.kind.label}"
@@ -821,6 +830,24 @@ def _members_unnamed(question: str, category: str, said: str) -> str:
     # "首批合作银行包括工行、建行和农商行": the clause after the category lists its members.
     after = [clause for phrase in phrases for clause in re.findall(re.escape(phrase) + r"([^，,。；;]*)", said)]
     return "" if any(_LISTS_MEMBERS.search(clause) for clause in after) else max(phrases, key=len)
+
+
+def _level_before(text: str, start: int) -> str:
+    """The level written in the clause right before ``start`` (省级 of "省级工程技术研究中心"), "" when none."""
+    clause = re.split(r"[，,。；;：:]", text[max(0, start - 12):start])[-1]
+    levels = LEVEL.findall(clause)
+    return levels[-1] if levels else ""
+
+
+def _other_level(question: str, chosen: list[_Candidate]) -> str:
+    """A thing asked at one level ("国家级工程技术研究中心") when every quoted mention of it names another
+    level (省级工程技术研究中心, 市级…): what the quote says holds for those levels."""
+    said = [normalize_text(c.text) for c in chosen]
+    for level, thing in leveled_things(question):
+        mentions = [_level_before(text, m.start()) for text in said for m in re.finditer(re.escape(thing), text)]
+        if mentions and all(found and found != level for found in mentions):
+            return level + thing
+    return ""
 
 
 def _event_unbound(result: SearchResult, chosen: list[_Candidate], wanted: Asked) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from text.normalize import normalize_text
-from text.questions import AskedKind, asked, supplies
+from text.questions import AskedKind, asked, supplies, unlisted_label
 from tests.conftest import knowledge_base_in, use_env
 
 NOTICE = """# 青枫湾高新区企业服务须知
@@ -277,8 +277,6 @@ def test_a_place_no_document_names_is_refused_by_name(ask):
 
 
 def test_a_class_label_left_out_of_the_quoted_enumeration_is_missing():
-    from text.questions import unlisted_label
-
     table = normalize_text("人才类别：A类，购房补贴300万元。人才类别：B类，购房补贴150万元。人才类别：C类，购房补贴60万元。")
     assert unlisted_label(normalize_text("D类人才购房补贴多少？"), table) == "D类"
     assert unlisted_label(normalize_text("B类人才购房补贴多少？"), table) == ""
@@ -579,6 +577,10 @@ GUIDE = """# 青枫湾高新区科技金融和企业服务指引
 
 补贴期满后，上年度地均税收超过每平方米500元的企业可以申请续租，续租期内租金按租金指导价的80%收取。
 
+## 九、研发平台
+
+对新获批的省级重点实验室、省级工程技术研究中心，给予100万元资助。
+
 青枫湾高新区管委会办公室　2025年4月15日印发
 """
 
@@ -674,6 +676,30 @@ def test_review_cases_read_as_they_are_meant():
     assert not labels_year("2023年以来，全区新增企业1200家。", ["2023"])
 
 
+def test_labels_levels_periods_and_measures_read_as_the_documents_write_them():
+    from text.normalize import noun_compounds
+    from text.years import periods
+
+    # 有效期满后 states a condition; the question asks the reward.
+    assert asked(normalize_text("国家高新技术企业有效期满后重新通过认定，高新区奖励多少？")).kind is AskedKind.AMOUNT
+    assert asked(normalize_text("贷款期限多短的贷款不纳入贴息范围？")).kind is AskedKind.DURATION
+    # jieba cuts 时间内向财金局 into 内向 | 财金 | 局: no compound of 内向 and 财金.
+    assert ("内向", "财金") not in noun_compounds(normalize_text("应在多长时间内向财金局备案？"))
+    # Letters enumerated before one 类 are classes each; 首期 is the first phase.
+    assert unlisted_label("d类领军人才创业项目能获得多少资助", "按a、b、c三类分别给予最高500万元") == "D类"
+    assert unlisted_label("b类领军人才创业项目能获得多少资助", "按a、b、c三类分别给予最高500万元") == ""
+    assert unlisted_label("资金池第二期规模是多少", "设立资金池，首期规模1亿元") == "二期"
+    assert unlisted_label("资金池首期规模是多少", "设立资金池，首期规模1亿元") == ""
+    assert unlisted_label("二期什么时候开工", "项目分三期建设") == ""  # 分三期 counts phases
+    # A quarter or a half, however written.
+    assert periods("2025年第三季度（7—9月）单季的地区生产总值") == {"第三季度"}
+    assert periods("前三季度实现地区生产总值") == {"前三季度"}
+    assert periods("1—6月完成投资128.6亿元") == {"上半年"}
+    # 台 counts machines; 2亿台 is a count of them.
+    q = normalize_text("目前全世界约有多少台机车？")
+    assert asked(q).unit == "台" and supplies(AskedKind.COUNT, "全世界约有2亿台机车", "台")
+
+
 # (what the case shows, question, refused?, what the answer must say): each rule's refusal beside a control
 # the same knowledge base answers.
 GUIDE_CASES = [
@@ -702,6 +728,8 @@ GUIDE_CASES = [
     # A share of the 租金指导价 is quoted, not the 租金指导价 itself; the bare 租金 is told by the share.
     ("a share of the thing asked", "标准厂房的租金指导价是每平方米多少钱？", True, "“租金指导价”的具体金额"),
     ("the share asked for", "标准厂房续租期内的租金是多少？", False, "租金指导价的80%"),
+    ("a thing of another level", "新获批的国家级工程技术研究中心可获得多少资助？", True, "“国家级工程技术”"),
+    ("the level quoted", "新获批的省级工程技术研究中心可获得多少资助？", False, "100万元"),
 ]
 
 

@@ -136,7 +136,10 @@ def noun_compounds(normalized: str) -> list[tuple[str, str]]:
     for i in range(len(tagged) - 1):
         (modifier, m_flag), (head, h_flag) = tagged[i], tagged[i + 1]
         before = tagged[i - 1][1] if i else "x"
-        if m_flag in _NOUN_TAGS and h_flag in _NOUN_TAGS and not before.startswith(("v", "u", "r")) \
+        # A head glued to a one-character noun (财金 + 局) is part of a name jieba cut apart, and the
+        # cut before it is as unsure (时间内向财金局 -> 内向 | 财金 | 局: 内 belongs to the time).
+        glued = i + 2 < len(tagged) and len(tagged[i + 2][0]) == 1 and tagged[i + 2][1] in _NOUN_TAGS
+        if m_flag in _NOUN_TAGS and h_flag in _NOUN_TAGS and not before.startswith(("v", "u", "r")) and not glued \
                 and dictionary_word(modifier):  # not a fragment jieba's HMM made (人告 of 被人告专利侵权)
             pairs.append((modifier, head))
     return pairs

@@ -60,10 +60,10 @@ class AskedKind(Enum):
         return self in (AskedKind.EMAIL, AskedKind.WEBSITE, AskedKind.PHONE, AskedKind.ADDRESS, AskedKind.HOURS)
 
 
-_NUM = r"[\d*.０-９一二两三四五六七八九十百千万]"
+_NUM = r"[\d*.０-９一二两三四五六七八九十百千万亿]"
 # Measure words that name what a 多少/几 question counts.
 # 分 counts points (评分加几分), not minutes (几分钟), fractions (几分之一), money (几分钱) or discounts (打几分折).
-_MEASURE = "个|家|人|名|位|件|项|套|条|次|所|批|户|类|种|间|辆|亩|分(?!钟|之|钱|折)"
+_MEASURE = "个|家|人|名|位|件|项|套|条|次|所|批|户|类|种|间|辆|亩|台|片|张|吨|篇|分(?!钟|之|钱|折)"
 # 几 asking how many or how long; 哪几 (哪几家, 哪几年) asks which.
 _FEW = "(?<![哪那这])几"
 # Question pattern -> kind, first match wins (more specific kinds first).
@@ -81,7 +81,8 @@ _ASKS: list[tuple[AskedKind, re.Pattern[str]]] = [
     (AskedKind.HOURS, re.compile(r"几点(?:钟|开|关|上班|下班|到几点|前|之前|以前)|(?:营业|办公|开放|上班|受理|服务)时间"
                                  r"|几点开门|什么时候(?:开门|关门|下班)|what time|opening hours|office hours")),
     (AskedKind.PERCENT, re.compile(r"比例|百分之|占比|比重|增速|增幅|降幅|幅度|百分比|多少%|\bpercentage|\bratio\b|\brate\b|\bshare\b")),
-    (AskedKind.DURATION, re.compile(rf"多长时间|多久|{_FEW}年|{_FEW}个月|{_FEW}天|{_FEW}个工作日|多少天|多少个工作日|期限|有效期|时限|how long|\bduration|\bterm\b|\bperiod\b")),
+    # 期限, 有效期 name a duration asked for, not one the question states as a condition (有效期满后, 有效期内).
+    (AskedKind.DURATION, re.compile(rf"多长时间|多久|{_FEW}年|{_FEW}个月|{_FEW}天|{_FEW}个工作日|多少天|多少个工作日|(?:期限|有效期|时限)(?![满内届到])|how long|\bduration|\bterm\b|\bperiod\b")),
     (AskedKind.DAY, re.compile(r"哪天|哪一天|几号|几月几[日号]|具体日期|\b(?:what|which) (?:day|date)\b")),
     # English "when" asks a time at the head of a question; inside one it opens a condition ("how is a
     # loss shared when no guarantor is involved").
@@ -281,7 +282,9 @@ def names_year(years: tuple[str, ...], text: str, period: bool = False) -> bool:
 
 # A grade or class written as a label: A类, 丙类, 三星级, 二档. Documents enumerate them (A类、B类、C类),
 # so a label that a quote's enumeration leaves out is a class the quoted figures are not for.
-_LABEL = re.compile(r"(?<![a-z])[a-z]类|[甲乙丙丁]类|(?<![一二三四五六七八九十\d])[一二三四五六七八九十\d](?:星级|档|级)")
+# A phase of a project or a fund (一期, 第二期; 首期 is 一期) is a label of the same kind.
+_LABEL = re.compile(r"(?<![a-z])[a-z]类|[甲乙丙丁]类|(?<![一二三四五六七八九十\d])[一二三四五六七八九十\d](?:星级|档|级)"
+                    r"|(?<![一二三四五六七八九十\d分为])[一二三四五六七八九十]期")
 
 
 def _label_family(label: str) -> str:
@@ -292,8 +295,14 @@ def _label_family(label: str) -> str:
 _ARABIC_TO_CHINESE = str.maketrans("0123456789", "〇一二三四五六七八九")
 
 
+# Classes enumerated before one 类 ("按a、b、c三类分别给予…"): each letter is a class of its own.
+_LETTER_RUN = re.compile(r"(?<![a-z])([a-z](?:\s*[、,，和及与]\s*[a-z])+)\s*[两三四五六七八九十]?类")
+
+
 def _labels(normalized_text: str) -> list[str]:
-    return [label.translate(_ARABIC_TO_CHINESE) for label in _LABEL.findall(normalized_text)]
+    normalized_text = normalized_text.replace("首期", "一期")
+    enumerated = [f"{letter}类" for run in _LETTER_RUN.findall(normalized_text) for letter in re.findall("[a-z]", run)]
+    return [label.translate(_ARABIC_TO_CHINESE) for label in _LABEL.findall(normalized_text)] + enumerated
 
 
 def unlisted_label(normalized_question: str, normalized_text: str) -> str:
@@ -381,6 +390,21 @@ def asked_event(normalized_question: str, kind: AskedKind) -> str:
         return ""
     rest = _EVENT_END.split(normalized_question[match.end():], maxsplit=1)[0]
     return _EVENT_LEAD.sub("", rest.strip())
+
+
+# The level of a recognition or a programme (国家级, 省级): a 省级众创空间 is no 国家级众创空间.
+LEVEL = re.compile(r"(?:国家|省|市|区|县)级")
+
+
+def leveled_things(normalized_question: str) -> list[tuple[str, str]]:
+    """Each level the question names with the word right after it (("省级", "众创空间") of
+    "新认定的省级众创空间可以获得多少奖励")."""
+    found = []
+    for match in LEVEL.finditer(normalized_question):
+        words = terms(normalized_question[match.end():], normalized=True)
+        if words and len(words[0]) >= 2 and normalized_question.startswith(words[0], match.end()):
+            found.append((match.group(), words[0]))
+    return found
 
 
 # A question after whether something holds ("…需要交个人所得税吗？", "能否按照外商投资企业享受…").

@@ -57,3 +57,23 @@ def states_superseded(sentence: str) -> bool:
 def asks_earlier_version(normalized_question: str) -> bool:
     """True when a question asks after an earlier standard, or how versions differ."""
     return bool(_ASKS_EARLIER.search(normalized_question))
+
+
+# A part of a year a report is about: a quarter, the first three quarters, a half. Written several ways
+# (第三季度, 三季度, 3季度; 上半年, 1-6月), read as one canonical name.
+_PERIOD = re.compile(r"前三季度|1\s*[-—–~至]\s*9\s*月|(?<![前\d])第?([一二三四1234])季度|上半年|1\s*[-—–~至]\s*6\s*月"
+                     r"|下半年|7\s*[-—–~至]\s*12\s*月|(?<!\d)1\s*[-—–~至]\s*3\s*月")
+_QUARTER_NAMES = {"1": "一", "2": "二", "3": "三", "4": "四"}
+
+
+def _period_name(match: re.Match[str]) -> str:
+    text = re.sub(r"\s", "", match.group())
+    if match.group(1):
+        return f"第{_QUARTER_NAMES.get(match.group(1), match.group(1))}季度"
+    return {"1-9月": "前三季度", "1-6月": "上半年", "7-12月": "下半年", "1-3月": "第一季度"}.get(
+        re.sub(r"[—–~至]", "-", text), text)
+
+
+def periods(text: str) -> set[str]:
+    """The parts of a year ``text`` names, by canonical name (第一季度 of 1-3月, 上半年 of 1—6月)."""
+    return {_period_name(m) for m in _PERIOD.finditer(text)}
