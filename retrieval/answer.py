@@ -27,7 +27,8 @@ from text.questions import (EXPLICIT_DATE, FULL_DATE, LEVEL, QUESTION_WORDS, Ask
                             supplies, unlisted_label)
 from text.sentences import sentence_spans
 from text.structure import Section, parse_sections
-from text.years import asks_earlier_version, context_years, labels_year, periods, recalls_year, states_superseded
+from text.years import (asked_periods, asks_earlier_version, context_years, labels_year, periods, recalls_year,
+                        states_superseded)
 
 REFUSAL = "资料中没有找到与该问题相关的内容，无法据此回答。请换一种问法，或确认问题是否在已收录文件的范围内。"
 REFUSAL_EN = "The documents contain nothing relevant to this question, so it cannot be answered from them."
@@ -691,9 +692,9 @@ def _missing(result: SearchResult, chosen: list[_Candidate], wanted: Asked) -> s
             recalls_year(c.text, context_years(c.passage.title, c.passage.section), wanted.years) for c in chosen):
         return "、".join(wanted.years) + "年的相关内容"
     # A figure of a quarter or a half is told only for that part of the year (第三季度 is not 前三季度).
-    asked_periods = periods(result.normalized) if wanted.numeric else set()
-    if asked_periods and not asked_periods & periods(quoted):
-        return "、".join(sorted(asked_periods)) + "的相关内容"
+    of_periods = asked_periods(result.normalized) if wanted.numeric else set()
+    if of_periods and not of_periods & periods(quoted):
+        return "、".join(sorted(of_periods)) + "的相关内容"
     unnamed = [y for y in wanted.document_years if y not in quoted]
     if unnamed:
         return "、".join(unnamed) + "年的相关内容"
@@ -832,11 +833,11 @@ def _members_unnamed(question: str, category: str, said: str) -> str:
     return "" if any(_LISTS_MEMBERS.search(clause) for clause in after) else max(phrases, key=len)
 
 
-def _level_before(text: str, start: int) -> str:
-    """The level written in the clause right before ``start`` (省级 of "省级工程技术研究中心"), "" when none."""
-    clause = re.split(r"[，,。；;：:]", text[max(0, start - 12):start])[-1]
-    levels = LEVEL.findall(clause)
-    return levels[-1] if levels else ""
+def _names_other_level(text: str, start: int, level: str) -> bool:
+    """True when the clause right before ``start`` names a level, and not ``level``: not written out
+    (省级 of 省级孵化器), nor bare in a list (国家、省、市级重点实验室), nor covered by 以上 (省级以上)."""
+    clause = re.split(r"[，,。；;：:]", text[max(0, start - 16):start])[-1]
+    return bool(LEVEL.search(clause)) and level[:-1] not in clause and "以上" not in clause
 
 
 def _other_level(question: str, chosen: list[_Candidate]) -> str:
@@ -844,8 +845,8 @@ def _other_level(question: str, chosen: list[_Candidate]) -> str:
     level (省级工程技术研究中心, 市级…): what the quote says holds for those levels."""
     said = [normalize_text(c.text) for c in chosen]
     for level, thing in leveled_things(question):
-        mentions = [_level_before(text, m.start()) for text in said for m in re.finditer(re.escape(thing), text)]
-        if mentions and all(found and found != level for found in mentions):
+        mentions = [_names_other_level(text, m.start(), level) for text in said for m in re.finditer(re.escape(thing), text)]
+        if mentions and all(mentions):
             return level + thing
     return ""
 

@@ -34,6 +34,7 @@ from store import KnowledgeBase, StoredChunk, open_for_model
 from store.embeddings import get_embeddings, model_id_for
 from text.normalize import (
     english_terms,
+    english_words,
     expand_synonyms,
     is_mostly_chinese,
     normalize_text,
@@ -338,6 +339,22 @@ class HybridSearcher:
         return None, []
 
 
+def _dictionary_phrases(words: list[str], missed: set[str], vocabulary: VocabularyMap) -> list[str]:
+    """Runs of two or three consecutive words the glossary lacks that the dictionary renders as one
+    ("phone number" -> 电话, "office hours" -> 办公时间), longest first, left to right."""
+    phrases, i = [], 0
+    while i < len(words):
+        for size in (3, 2):
+            run = words[i:i + size]
+            if len(run) == size and all(w in missed for w in run) and vocabulary.english(" ".join(run)):
+                phrases.append(" ".join(run))
+                i += size
+                break
+        else:
+            i += 1
+    return phrases
+
+
 def analyse(question: str, keyword: KeywordIndex, vocabulary: VocabularyMap, unknown_weight: float) -> Query:
     """Normalise the question, find its content words (through the glossary and CC-CEDICT for English)
     and the knowledge-base words that stand for the ones it lacks (retrieval.meaning)."""
@@ -350,9 +367,14 @@ def analyse(question: str, keyword: KeywordIndex, vocabulary: VocabularyMap, unk
     else:
         missed: list[str] = []
         query_terms, _, _ = english_terms(normalized, missed)
-        # Words the glossary lacks go through the dictionary; each stays one question word whose
-        # Chinese renderings stand in for it. A word found in neither stays a question word that
-        # nothing matches, weighed like an unknown Chinese word, so both languages follow one rule.
+        # Words the glossary lacks go through the dictionary, phrases first ("phone number" is 电话,
+        # "phone" alone 致电); each stays one question word whose Chinese renderings stand in for it. A
+        # word found in neither stays a question word that nothing matches, weighed like an unknown
+        # Chinese word, so both languages follow one rule.
+        for phrase in _dictionary_phrases(english_words(normalized), set(missed), vocabulary):
+            alternatives[phrase] = Mapping(phrase, tuple(vocabulary.english(phrase)), "english")
+            query_terms.append(phrase)
+            missed = [w for w in missed if w not in phrase.split()]
         for word in dict.fromkeys(missed):
             renderings = vocabulary.english(word) if len(word) > 2 else []
             if renderings:

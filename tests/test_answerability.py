@@ -581,6 +581,12 @@ GUIDE = """# 青枫湾高新区科技金融和企业服务指引
 
 对新获批的省级重点实验室、省级工程技术研究中心，给予100万元资助。
 
+对新认定的国家级、省级众创空间，分别给予100万元、50万元一次性奖励。
+
+## 十、资金拨付
+
+研发平台资助资金于次年6月底前拨付至企业账户。研发平台资助资金发放实行专款专用。
+
 青枫湾高新区管委会办公室　2025年4月15日印发
 """
 
@@ -678,7 +684,8 @@ def test_review_cases_read_as_they_are_meant():
 
 def test_labels_levels_periods_and_measures_read_as_the_documents_write_them():
     from text.normalize import noun_compounds
-    from text.years import periods
+    from text.questions import asked_event
+    from text.years import asked_periods, periods
 
     # 有效期满后 states a condition; the question asks the reward.
     assert asked(normalize_text("国家高新技术企业有效期满后重新通过认定，高新区奖励多少？")).kind is AskedKind.AMOUNT
@@ -695,6 +702,13 @@ def test_labels_levels_periods_and_measures_read_as_the_documents_write_them():
     assert periods("2025年第三季度（7—9月）单季的地区生产总值") == {"第三季度"}
     assert periods("前三季度实现地区生产总值") == {"前三季度"}
     assert periods("1—6月完成投资128.6亿元") == {"上半年"}
+    assert periods("2025年7—9月总产值") == {"第三季度"} and periods("截至6月末") == {"上半年"}
+    assert periods("一、二季度分别新增") == {"第一季度", "第二季度"} and periods("1—3季度") == {"前三季度"}
+    assert asked_periods("上半年申报的项目补贴多少") == set()  # the period dates the act, not a figure
+    q = normalize_text("补贴资金什么时候可以发放？")
+    assert asked_event(q, asked(q).kind) == "发放"
+    assert unlisted_label("第二期规模是多少", "首期规模5亿元，第2期规模10亿元") == ""
+    assert supplies(AskedKind.COUNT, "发放消费券10万份", "张")  # 张 is told in 份 too
     # 台 counts machines; 2亿台 is a count of them.
     q = normalize_text("目前全世界约有多少台机车？")
     assert asked(q).unit == "台" and supplies(AskedKind.COUNT, "全世界约有2亿台机车", "台")
@@ -730,6 +744,9 @@ GUIDE_CASES = [
     ("the share asked for", "标准厂房续租期内的租金是多少？", False, "租金指导价的80%"),
     ("a thing of another level", "新获批的国家级工程技术研究中心可获得多少资助？", True, "“国家级工程技术”"),
     ("the level quoted", "新获批的省级工程技术研究中心可获得多少资助？", False, "100万元"),
+    ("levels listed before one thing", "新认定的国家级众创空间奖励多少？", False, "100万元"),
+    # 拨付 is how the documents say 发放 (synonyms.txt).
+    ("the event said with a synonym", "研发平台资助资金什么时候可以发放？", False, "6月底前"),
 ]
 
 

@@ -256,6 +256,11 @@ def english_forms(word: str) -> list[str]:
 _EN_WORD = re.compile(r"[a-z0-9]+(?:&[a-z0-9]+)*")
 
 
+def english_words(text: str) -> list[str]:
+    """The words of an English text in order, as the glossary reads them (start-up -> start, up)."""
+    return _EN_WORD.findall(normalize_text(text).replace("-", " "))
+
+
 def english_terms(text: str, missed: list[str] | None = None) -> tuple[list[str], int, int]:
     """Chinese terms for an English question via the glossary.
 
@@ -263,7 +268,7 @@ def english_terms(text: str, missed: list[str] | None = None) -> tuple[list[str]
     caller can tell a question the glossary understood from one it did not.
     The content words the glossary lacks are appended to ``missed`` when given.
     """
-    words = _EN_WORD.findall(normalize_text(text).replace("-", " "))
+    words = english_words(text)
     table = _glossary()
     found: list[str] = []
     translated = total = 0

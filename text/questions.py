@@ -251,11 +251,16 @@ def _is_attribute_word(word: str) -> bool:
     return len(word) >= 2 and word not in QUESTION_WORDS and not word.startswith("每") and dictionary_word(word)
 
 
+# Measure words documents swap for the general ones: 多少张券 is told in 份, 多少台 in 个 or 套.
+_UNIT_STAND_INS = {"张": "张|份|个", "台": "台|个|套|辆|部", "篇": "篇|份"}
+
+
 def supplies(kind: AskedKind, text: str, unit: str = "") -> bool:
     """True when ``text`` holds an answer of ``kind`` (a figure with its unit, a phone number; always
     for a kind that is not checked); with ``unit``, a count in that unit (多少件 -> "3件", not "1126家")."""
     if unit:
-        return bool(re.search(_NUM + r"+\s*[多余]?\s*" + re.escape(unit), text))
+        units = _UNIT_STAND_INS.get(unit, re.escape(unit))
+        return bool(re.search(_NUM + r"+\s*[多余]?\s*(?:" + units + ")", text))
     pattern = _SUPPLIES.get(kind)
     return True if pattern is None else bool(pattern.search(text))
 
@@ -284,7 +289,7 @@ def names_year(years: tuple[str, ...], text: str, period: bool = False) -> bool:
 # so a label that a quote's enumeration leaves out is a class the quoted figures are not for.
 # A phase of a project or a fund (一期, 第二期; 首期 is 一期) is a label of the same kind.
 _LABEL = re.compile(r"(?<![a-z])[a-z]类|[甲乙丙丁]类|(?<![一二三四五六七八九十\d])[一二三四五六七八九十\d](?:星级|档|级)"
-                    r"|(?<![一二三四五六七八九十\d分为])[一二三四五六七八九十]期")
+                    r"|(?<![一二三四五六七八九十\d分为年月每])[一二三四五六七八九十]期|(?<=第)\d{1,2}期")
 
 
 def _label_family(label: str) -> str:
@@ -371,11 +376,13 @@ def contact_owner(normalized_question: str, kind: AskedKind) -> str:
 
 
 # "什么时候正式投产", "几年内使用完毕": the time word, then the event whose time is asked.
-_TIME_ASKED = re.compile(rf"(?:什么时候|什么时间|何时|几时|哪一年|哪年|哪个月|哪一天|哪天|几月几[日号]|{_FEW}月|几号"
+_TIME_ASKED = re.compile(rf"(?:什么时候|什么时间|何时|几时|哪一年|哪年|哪个月|哪一天|哪天|几月几[日号]|{_FEW}月份?|几号"
                          rf"|多长时间|多久|{_FEW}年|{_FEW}个月|{_FEW}天|{_FEW}个工作日|多少天|多少个工作日)"
                          r"(?:之内|以内|内)?")
 # Before the event: how it is hedged or obliged (能, 正式, 必须), not what happens.
-_EVENT_LEAD = re.compile(r"^(?:就|才|便|再|要|需|需要|须|必须|应|应当|应该|得|能|能够|可|可以|会|将|会被|被|予以|正式|开始|前|之前|以前|完成?(?=[\u4e00-\u9fff]{2}))*")
+# Longer words first: 可以 is not 可 + 以.
+_EVENT_LEAD = re.compile(r"^(?:就|才|便|再|需要|需|必须|须|应当|应该|应|得|能够|能|可以|可|会被|会|将|被|予以|正式|开始|之前|以前|前"
+                         r"|完成?(?=[\u4e00-\u9fff]{2}))*")
 _EVENT_END = re.compile(r"[，,。；;？?！!]|吗|呢|啊|呀|了$")
 
 

@@ -60,20 +60,40 @@ def asks_earlier_version(normalized_question: str) -> bool:
 
 
 # A part of a year a report is about: a quarter, the first three quarters, a half. Written several ways
-# (第三季度, 三季度, 3季度; 上半年, 1-6月), read as one canonical name.
-_PERIOD = re.compile(r"前三季度|1\s*[-—–~至]\s*9\s*月|(?<![前\d])第?([一二三四1234])季度|上半年|1\s*[-—–~至]\s*6\s*月"
-                     r"|下半年|7\s*[-—–~至]\s*12\s*月|(?<!\d)1\s*[-—–~至]\s*3\s*月")
+# (第三季度, 三季度, 3季度, 7—9月; 上半年, 1—6月, 截至6月底; 前三季度, 1—3季度), read as one canonical name.
+_RANGE = r"\s*[-—–~至到]\s*"
+_PERIOD = re.compile(rf"前三季度|(?<![\d一二三四])[1一]{_RANGE}[3三]\s*季度|截至\s*([69])\s*月[底末]|上半年|下半年"
+                     rf"|(?<!\d)(\d{{1,2}})\s*月?{_RANGE}(\d{{1,2}})\s*月"
+                     rf"|第?((?:[一二三四1234][、,，和及与])*[一二三四1234])\s*季度")
 _QUARTER_NAMES = {"1": "一", "2": "二", "3": "三", "4": "四"}
+# Months from … to …: the part of the year they make up.
+_MONTHS = {("1", "3"): "第一季度", ("4", "6"): "第二季度", ("7", "9"): "第三季度", ("10", "12"): "第四季度",
+           ("1", "6"): "上半年", ("7", "12"): "下半年", ("1", "9"): "前三季度"}
 
 
-def _period_name(match: re.Match[str]) -> str:
-    text = re.sub(r"\s", "", match.group())
-    if match.group(1):
-        return f"第{_QUARTER_NAMES.get(match.group(1), match.group(1))}季度"
-    return {"1-9月": "前三季度", "1-6月": "上半年", "7-12月": "下半年", "1-3月": "第一季度"}.get(
-        re.sub(r"[—–~至]", "-", text), text)
+def _period_names(match: re.Match[str]) -> list[str]:
+    if match.group(4):  # 第三季度, 一、二季度
+        return [f"第{_QUARTER_NAMES.get(q, q)}季度" for q in re.findall(r"[一二三四1234]", match.group(4))]
+    if match.group(2):  # 7—9月, 1月至3月
+        name = _MONTHS.get((match.group(2), match.group(3)))
+        return [name] if name else []
+    if match.group(1):  # 截至6月底
+        return ["上半年" if match.group(1) == "6" else "前三季度"]
+    text = match.group()
+    return ["前三季度"] if "季度" in text else [text]  # 1—3季度; 上半年, 下半年
 
 
 def periods(text: str) -> set[str]:
-    """The parts of a year ``text`` names, by canonical name (第一季度 of 1-3月, 上半年 of 1—6月)."""
-    return {_period_name(m) for m in _PERIOD.finditer(text)}
+    """The parts of a year ``text`` names, by canonical name (第二季度 of 4—6月, 上半年 of 截至6月底)."""
+    return {name for m in _PERIOD.finditer(text) for name in _period_names(m)}
+
+
+# A part of a year that says when something is done ("上半年申报的项目"), not what period a figure is of.
+_PERIOD_OF_ACT = re.compile(r"^\s*(?:的)?\s*(?:申报|受理|申请|认定|入驻|注册|签约|提交|开工|竣工|投产|办理|发放|拨付)")
+
+
+def asked_periods(normalized_question: str) -> set[str]:
+    """The parts of a year whose figure a question asks (第三季度 of "2025年第三季度地区生产总值是多少"),
+    leaving out a period that dates an act ("上半年申报的项目补贴多少")."""
+    return {name for m in _PERIOD.finditer(normalized_question)
+            if not _PERIOD_OF_ACT.match(normalized_question[m.end():]) for name in _period_names(m)}
