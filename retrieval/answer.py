@@ -691,9 +691,12 @@ def _missing(result: SearchResult, chosen: list[_Candidate], wanted: Asked) -> s
     if wanted.years and not names_year(wanted.years, quoted, period=period) and not any(
             recalls_year(c.text, context_years(c.passage.title, c.passage.section), wanted.years) for c in chosen):
         return "、".join(wanted.years) + "年的相关内容"
-    # A figure of a quarter or a half is told only for that part of the year (第三季度 is not 前三季度).
+    # A figure of a quarter or a half is told only for that part of the year (第三季度 is not 前三季度); one
+    # of the whole year not by a quote of a part of it (a half-year report), though a year's figure is
+    # often given without 全年.
     of_periods = asked_periods(result.normalized) if wanted.numeric else set()
-    if of_periods and not of_periods & periods(quoted):
+    named_periods = periods(quoted)
+    if of_periods and not of_periods & named_periods and (of_periods - {"全年"} or named_periods - {"全年"}):
         return "、".join(sorted(of_periods)) + "的相关内容"
     unnamed = [y for y in wanted.document_years if y not in quoted]
     if unnamed:

@@ -587,6 +587,12 @@ GUIDE = """# 青枫湾高新区科技金融和企业服务指引
 
 研发平台资助资金于次年6月底前拨付至企业账户。研发平台资助资金发放实行专款专用。
 
+## 十一、经济运行
+
+上半年，全区一般公共预算收入31.2亿元。
+
+2024年，全区技术合同成交额86亿元。
+
 青枫湾高新区管委会办公室　2025年4月15日印发
 """
 
@@ -747,6 +753,9 @@ GUIDE_CASES = [
     ("levels listed before one thing", "新认定的国家级众创空间奖励多少？", False, "100万元"),
     # 拨付 is how the documents say 发放 (synonyms.txt).
     ("the event said with a synonym", "研发平台资助资金什么时候可以发放？", False, "6月底前"),
+    # A half-year figure is no figure of the whole year; a year's figure often goes without 全年.
+    ("a part of the year for the whole", "全区全年一般公共预算收入是多少？", True, "全年的相关内容"),
+    ("a year's figure without 全年", "2024年全年技术合同成交额是多少？", False, "86亿元"),
 ]
 
 

@@ -59,10 +59,10 @@ def asks_earlier_version(normalized_question: str) -> bool:
     return bool(_ASKS_EARLIER.search(normalized_question))
 
 
-# A part of a year a report is about: a quarter, the first three quarters, a half. Written several ways
+# A part of a year a report is about: a quarter, the first three quarters, a half, the whole year. Written several ways
 # (第三季度, 三季度, 3季度, 7—9月; 上半年, 1—6月, 截至6月底; 前三季度, 1—3季度), read as one canonical name.
 _RANGE = r"\s*[-—–~至到]\s*"
-_PERIOD = re.compile(rf"前三季度|(?<![\d一二三四])[1一]{_RANGE}[3三]\s*季度|截至\s*([69])\s*月[底末]|上半年|下半年"
+_PERIOD = re.compile(rf"全年|前三季度|(?<![\d一二三四])[1一]{_RANGE}[3三]\s*季度|截至\s*([69])\s*月[底末]|上半年|下半年"
                      rf"|(?<!\d)(\d{{1,2}})\s*月?{_RANGE}(\d{{1,2}})\s*月"
                      rf"|第?((?:[一二三四1234][、,，和及与])*[一二三四1234])\s*季度")
 _QUARTER_NAMES = {"1": "一", "2": "二", "3": "三", "4": "四"}
@@ -80,7 +80,7 @@ def _period_names(match: re.Match[str]) -> list[str]:
     if match.group(1):  # 截至6月底
         return ["上半年" if match.group(1) == "6" else "前三季度"]
     text = match.group()
-    return ["前三季度"] if "季度" in text else [text]  # 1—3季度; 上半年, 下半年
+    return ["前三季度"] if "季度" in text else [text]  # 1—3季度; 全年, 上半年, 下半年
 
 
 def periods(text: str) -> set[str]:
