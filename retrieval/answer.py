@@ -22,9 +22,9 @@ from retrieval.schema import AnswerResult, Citation, RankedPassage, Refusal
 from retrieval.tunables import DEFAULT, AnswerWeights
 from text.figures import FIGURE, extract_sentence, table_row_cells
 from text.normalize import match_key, normalize_text, passage_search_text, terms, tokenize, word_bounds
-from text.questions import (EXPLICIT_DATE, FULL_DATE, LEVEL, QUESTION_WORDS, Asked, AskedKind, asked, asked_event, asks_whether, contact_owner,
-                            defined_term, defines, leveled_things, member_phrases, names_year, stated_values, states_definition,
-                            supplies, unlisted_label)
+from text.questions import (EXPLICIT_DATE, FULL_DATE, LEVEL, QUESTION_WORDS, Asked, AskedKind, asked, asked_compound,
+                            asked_event, asks_whether, contact_owner, defined_term, defines, leveled_things,
+                            member_phrases, names_year, stated_values, states_definition, supplies, unlisted_label)
 from text.sentences import sentence_spans
 from text.structure import Section, parse_sections
 from text.years import (asked_periods, asks_earlier_version, context_years, labels_year, periods, recalls_year,
@@ -797,22 +797,13 @@ def _subsidy_instead(question: str, chosen: list[_Candidate], wanted: Asked) -> 
 _SHARE = r"的\s*(?:\d+(?:\.\d+)?\s*[%％]|百分之|[一二三四五六七八九]成|\d+(?:\.\d+)?\s*倍|一半)"
 
 
-def _asked_compound(question: str, attribute: str) -> str:
-    """The asked attribute with the word written right before it (市场租金, 租金指导价), or "" when the
-    question names it bare or after 的 (人才公寓的租金)."""
-    words = terms(question, normalized=True)
-    return next((before + word for before, word in zip(words, words[1:])
-                 if word == attribute and len(before) >= 2 and re.fullmatch(r"[\u4e00-\u9fff]+", before)
-                 and before + word in question), "")
-
-
 def _share_base_only(question: str, chosen: list[_Candidate], wanted: Asked) -> str:
     """For an amount asked of a compound ("市场租金是每平方米每月多少钱"), the compound when the quote names
     it only as what a share is taken of ("第三年按市场租金的50%收取"): the quote tells the share, not the
     amount. Not for the bare word: "人才公寓租金多少" is answered by "按市场租金的50%收取"."""
     if wanted.kind not in (AskedKind.AMOUNT, AskedKind.NUMBER) or not wanted.attribute:
         return ""
-    compound = _asked_compound(question, wanted.attribute)
+    compound = asked_compound(question, wanted.attribute)
     naming = [in_context for _, in_context in _sentences_in_context(chosen) if compound and compound in in_context]
     if not naming:
         return ""

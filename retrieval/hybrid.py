@@ -339,15 +339,17 @@ class HybridSearcher:
         return None, []
 
 
-def _dictionary_phrases(words: list[str], missed: set[str], vocabulary: VocabularyMap) -> list[str]:
+def _dictionary_phrases(words: list[str], missed: set[str], vocabulary: VocabularyMap) -> list[Mapping]:
     """Runs of two or three consecutive words the glossary lacks that the dictionary renders as one
-    ("phone number" -> 电话, "office hours" -> 办公时间), longest first, left to right."""
+    ("phone number" -> 电话, "office hours" -> 办公时间), with their renderings; longest first, left to
+    right."""
     phrases, i = [], 0
     while i < len(words):
         for size in (3, 2):
             run = words[i:i + size]
-            if len(run) == size and all(w in missed for w in run) and vocabulary.english(" ".join(run)):
-                phrases.append(" ".join(run))
+            renderings = vocabulary.english(" ".join(run)) if len(run) == size and all(w in missed for w in run) else []
+            if renderings:
+                phrases.append(Mapping(" ".join(run), tuple(renderings), "english"))
                 i += size
                 break
         else:
@@ -372,9 +374,9 @@ def analyse(question: str, keyword: KeywordIndex, vocabulary: VocabularyMap, unk
         # word found in neither stays a question word that nothing matches, weighed like an unknown
         # Chinese word, so both languages follow one rule.
         for phrase in _dictionary_phrases(english_words(normalized), set(missed), vocabulary):
-            alternatives[phrase] = Mapping(phrase, tuple(vocabulary.english(phrase)), "english")
-            query_terms.append(phrase)
-            missed = [w for w in missed if w not in phrase.split()]
+            alternatives[phrase.word] = phrase
+            query_terms.append(phrase.word)
+            missed = [w for w in missed if w not in phrase.word.split()]
         for word in dict.fromkeys(missed):
             renderings = vocabulary.english(word) if len(word) > 2 else []
             if renderings:

@@ -439,11 +439,22 @@ def member_phrases(normalized_question: str, category: str) -> frozenset[str]:
     escaped = re.escape(category)
     if not category or not re.search(escaped + _MEMBERS_AFTER + "|" + _MEMBERS_BEFORE + escaped, normalized_question):
         return frozenset()
+    return frozenset(phrase for phrase in _modified(normalized_question, category)
+                     if not _COUNTING.search(phrase[: -len(category)]))
+
+
+def _modified(normalized_question: str, word: str) -> list[str]:
+    """``word`` with the question's Chinese word of two or more characters right before it, at each
+    place it follows one (合作银行 of 银行, 市场租金 of 租金)."""
     words = terms(normalized_question, normalized=True)
-    return frozenset(
-        before + word for before, word in zip(words, words[1:])
-        if word == category and len(before) >= 2 and re.fullmatch(r"[\u4e00-\u9fff]+", before)
-        and not _COUNTING.search(before))
+    return [before + w for before, w in zip(words, words[1:])
+            if w == word and len(before) >= 2 and re.fullmatch(r"[\u4e00-\u9fff]+", before)]
+
+
+def asked_compound(normalized_question: str, attribute: str) -> str:
+    """The asked attribute with the word written right before it (市场租金, 租金指导价), or "" when the
+    question names it bare or after 的 (人才公寓的租金)."""
+    return next((phrase for phrase in _modified(normalized_question, attribute) if phrase in normalized_question), "")
 
 
 def stated_values(kind: AskedKind, normalized_question: str) -> frozenset[str]:
